@@ -1,0 +1,31 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/voip-exporter/voip_exporter/source"
+)
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	ctx := withScrapeTimeout(r.Context(), r)
+	reg := s.registryFor(ctx, s.Instances(), source.Instance.Name)
+	gatherers := prometheus.Gatherers{reg}
+	if s.opts.Self != nil {
+		gatherers = append(gatherers, s.opts.Self)
+	}
+	promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{
+		ErrorLog:      slogPrinter{s.opts.Logger},
+		ErrorHandling: promhttp.ContinueOnError,
+	}).ServeHTTP(w, r)
+}
+
+type slogPrinter struct {
+	l interface{ Error(string, ...any) }
+}
+
+func (p slogPrinter) Println(v ...any) {
+	p.l.Error("metrics gathering", "err", v)
+}

@@ -1,0 +1,108 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/voip-exporter/voip_exporter/source"
+)
+
+// ProbeFunc builds a one-off instance for a /probe target that is not one of
+// the configured instances. The returned close func releases its connection.
+// It returns ErrUnknownModule when the module is not configured.
+type ProbeFunc func(ctx context.Context, module, target string) (inst source.Instance, closeFn func(), err error)
+
+// Options configure the HTTP side.
+type Options struct {
+	Instances []source.Instance
+	// Self is the registry of the exporter's own metrics (build info, Go,
+	// process); it is gathered with every /metrics scrape.
+	Self  prometheus.Gatherer
+	Probe ProbeFunc
+	// Landing describes the landing page at "/".
+	Landing web.LandingConfig
+	Logger  *slog.Logger
+	// ModuleSource maps a /probe module name to the source it probes, so a
+	// configured instance can be found through a module named otherwise.
+	ModuleSource func(module string) string
+	// MaxRequestsInFlight bounds concurrent /metrics and /probe requests (0: no bound).
+	MaxRequestsInFlight int
+}
+
+// Server is the exporter's HTTP handler set.
+type Server struct {
+	opts Options
+	mux  *http.ServeMux
+
+	mu        sync.RWMutex
+	instances []source.Instance
+}
+
+// New builds the handlers; the caller serves them with Serve or mounts Handler.
+func New(opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, mux: http.NewServeMux(), instances: opts.Instances}
+	s.mux.Handle("/metrics", s.limit(http.HandlerFunc(s.serveMetrics)))
+	s.mux.Handle("/probe", s.limit(http.HandlerFunc(s.serveProbe)))
+	s.mux.HandleFunc("/health", s.serveHealth)
+	s.mux.HandleFunc("/ready", s.serveReady)
+	if opts.Landing.Name != "" {
+		lp, err := web.NewLandingPage(opts.Landing)
+		if err != nil {
+			return nil, err
+		}
+		s.mux.Handle("/", lp)
+	}
+	return s, nil
+}
+
+// Handler returns the mux.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Instances returns the configured instances.
+func (s *Server) Instances() []source.Instance {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.instances
+}
+
+// Serve listens as the toolkit flags say (addresses, web config file with TLS
+// and basic auth, systemd socket activation) until ctx is done.
+func (s *Server) Serve(ctx context.Context, flags *web.FlagConfig) error {
+	srv := &http.Server{Handler: s.mux}
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(srv, flags, s.opts.Logger) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5e9)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		return nil
+	}
+}
+
+// limit bounds concurrent expensive requests, answering 503 beyond it.
+func (s *Server) limit(h http.Handler) http.Handler {
+	if s.opts.MaxRequestsInFlight <= 0 {
+		return h
+	}
+	sem := make(chan struct{}, s.opts.MaxRequestsInFlight)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+			h.ServeHTTP(w, r)
+		default:
+			http.Error(w, "too many concurrent scrapes", http.StatusServiceUnavailable)
+		}
+	})
+}
