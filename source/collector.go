@@ -103,7 +103,7 @@ func (c *Collector[C]) Collect(ctx context.Context, ch chan<- prometheus.Metric)
 						firstErr = err
 					}
 					mu.Unlock()
-					c.Logger.Warn("collector failed", "source", c.Source, "collector", s.Name(), "err", err)
+					c.Logger.Warn("collector failed", "collector", s.Name(), "err", err)
 				}
 				ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue,
 					time.Since(t0).Seconds(), c.Source, s.Name())

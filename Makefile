@@ -1,0 +1,57 @@
+# voip_exporter — the two commands a newcomer needs are `make run` and `make test`.
+GO        ?= go
+BIN       ?= voip_exporter
+PKG        = github.com/voip-exporter/voip_exporter
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+LDFLAGS    = -s -w \
+  -X github.com/prometheus/common/version.Version=$(VERSION) \
+  -X github.com/prometheus/common/version.Revision=$(REVISION) \
+  -X github.com/prometheus/common/version.Branch=$(BRANCH) \
+  -X github.com/prometheus/common/version.BuildUser=make \
+  -X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
+LISTEN    ?= 127.0.0.1:19060
+FUZZTIME  ?= 20s
+
+.PHONY: all build run test test-deps lint vet fmt-check bench fuzz clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/voip_exporter
+
+## run: start the exporter on the embedded demo (simulated FreeSWITCH…) at http://$(LISTEN)/
+run: build
+	./$(BIN) --demo --web.listen-address=$(LISTEN)
+
+## test: install what the tests need from Debian, then vet, format-check and run every test
+test: test-deps lint
+	$(GO) test -race -count=1 -timeout 12m ./...
+
+test-deps:
+	./scripts/test-deps.sh
+
+lint: vet fmt-check
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+## bench: run the benchmarks and print the figures
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./... | tee bench.out | grep -E '^(Benchmark|ok|pkg:)'
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -f $(BIN) bench.out
