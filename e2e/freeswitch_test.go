@@ -68,13 +68,13 @@ modules:
 	promtoolCheck(t, body)
 
 	for series, want := range map[string]string{
-		`freeswitch_up{server="badpw"}`:              "0",
-		`freeswitch_up{server="refused"}`:            "0",
-		`freeswitch_current_calls{server="fs1"}`:     "2",
-		`freeswitch_current_calls{server="fs2"}`:     "0",
-		`freeswitch_time_synced{server="fs1"}`:       "1",
-		`freeswitch_max_sessions{server="fs1"}`:      "100",
-		`voip_exporter_connection_up{server="fs1",source="freeswitch"}`: "1",
+		`freeswitch_up{server="badpw"}`:                                     "0",
+		`freeswitch_up{server="refused"}`:                                   "0",
+		`freeswitch_current_calls{server="fs1"}`:                            "2",
+		`freeswitch_current_calls{server="fs2"}`:                            "0",
+		`freeswitch_time_synced{server="fs1"}`:                              "1",
+		`freeswitch_max_sessions{server="fs1"}`:                             "100",
+		`voip_exporter_connection_up{server="fs1",source="freeswitch"}`:     "1",
 		`voip_exporter_connection_up{server="refused",source="freeswitch"}`: "0",
 	} {
 		if got := sample(body, series); got != want {
