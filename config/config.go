@@ -15,10 +15,22 @@ const (
 )
 
 // Config is the whole configuration file.
+//
+// Each source keeps its instance type, defaults and validation in a file of
+// its own (freeswitch.go, kamailio.go, asterisk.go…); this struct only lists them.
 type Config struct {
 	Global     Global            `yaml:"global"`
 	FreeSWITCH []FreeSWITCH      `yaml:"freeswitch"`
+	Kamailio   []Kamailio        `yaml:"kamailio"`
+	Asterisk   []Asterisk        `yaml:"asterisk"`
+	ViciDial   []ViciDial        `yaml:"vicidial"`
+	Fail2ban   []Fail2ban        `yaml:"fail2ban"`
 	Modules    map[string]Module `yaml:"modules"`
+
+	// Call quality (event-driven FreeSWITCH path): see quality.go.
+	Events  Events  `yaml:"events"`
+	Storage Storage `yaml:"storage"`
+	OTLP    OTLP    `yaml:"otlp"`
 
 	// File is where the configuration came from ("" for none).
 	File string `yaml:"-"`
@@ -28,17 +40,6 @@ type Config struct {
 type Global struct {
 	// Timeout bounds one collection of one instance when the instance sets none.
 	Timeout time.Duration `yaml:"timeout"`
-}
-
-// FreeSWITCH is one FreeSWITCH reached over its Event Socket.
-type FreeSWITCH struct {
-	Name     string        `yaml:"name"`
-	Address  string        `yaml:"address"`
-	Password Secret        `yaml:"password"`
-	Timeout  time.Duration `yaml:"timeout"`
-
-	// Line is where the instance starts in the file (0 when it came from elsewhere).
-	Line int `yaml:"-"`
 }
 
 // Module is a /probe module: how to reach a target named only by its address

@@ -277,16 +277,28 @@ func orTop(path string) string {
 	return path
 }
 
-// recordLines copies each instance's line from the node tree to the config,
-// so validation errors can point at it.
+// recordLines copies each list item's line from the node tree to its Line
+// field (every instance type has one), so validation errors can point at it.
 func recordLines(root *yaml.Node, cfg *Config) {
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value != "freeswitch" || root.Content[i+1].Kind != yaml.SequenceNode {
+	v := reflect.ValueOf(cfg).Elem()
+	t := v.Type()
+	for f := range t.NumField() {
+		key := yamlKey(t.Field(f))
+		list := v.Field(f)
+		if key == "" || list.Kind() != reflect.Slice {
 			continue
 		}
-		for j, item := range root.Content[i+1].Content {
-			if j < len(cfg.FreeSWITCH) {
-				cfg.FreeSWITCH[j].Line = item.Line
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value != key || root.Content[i+1].Kind != yaml.SequenceNode {
+				continue
+			}
+			for j, item := range root.Content[i+1].Content {
+				if j >= list.Len() {
+					break
+				}
+				if line := list.Index(j).FieldByName("Line"); line.IsValid() && line.CanSet() && line.Kind() == reflect.Int {
+					line.SetInt(int64(item.Line))
+				}
 			}
 		}
 	}

@@ -125,3 +125,11 @@ func TestEmptyConfigIsValid(t *testing.T) {
 		t.Fatalf("cfg=%+v err=%v", cfg, err)
 	}
 }
+
+func TestLinesRecordedForEverySource(t *testing.T) {
+	src := "kamailio:\n  - name: k1\n  - name: k1\n"
+	_, err := Parse("c.yml", []byte(src), env(nil))
+	if err == nil || !strings.Contains(err.Error(), `c.yml:3: kamailio[1]: name "k1" is already used by kamailio[0]`) {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -15,22 +15,23 @@ const MaxTimeout = 5 * time.Minute
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
+// badFunc records one validation problem at a line (0: unknown).
+type badFunc func(line int, format string, a ...any)
+
+// probeSources are the sources a /probe module may name; each source's file
+// adds itself.
+var probeSources = map[string]bool{"freeswitch": true}
+
 func (c *Config) applyDefaults() {
 	if c.Global.Timeout == 0 {
 		c.Global.Timeout = DefaultTimeout
 	}
-	for i := range c.FreeSWITCH {
-		fs := &c.FreeSWITCH[i]
-		if fs.Address == "" {
-			fs.Address = DefaultFreeSWITCHAddress
-		}
-		if fs.Password == "" {
-			fs.Password = DefaultFreeSWITCHPass
-		}
-		if fs.Timeout == 0 {
-			fs.Timeout = c.Global.Timeout
-		}
-	}
+	c.defaultsFreeSWITCH()
+	c.defaultsKamailio()
+	c.defaultsAsterisk()
+	c.defaultsViciDial()
+	c.defaultsFail2ban()
+	c.defaultsQuality()
 	for k, m := range c.Modules {
 		if m.Source == "" {
 			m.Source = k
@@ -53,38 +54,38 @@ func (c *Config) validate() error {
 	if err := checkTimeout(c.Global.Timeout); err != nil {
 		bad(0, "global.timeout: %v", err)
 	}
-	seen := map[string]int{}
-	for i, fs := range c.FreeSWITCH {
-		where := fmt.Sprintf("freeswitch[%d]", i)
-		switch {
-		case fs.Name == "":
-			bad(fs.Line, "%s: name is required", where)
-		case !validName.MatchString(fs.Name):
-			bad(fs.Line, "%s: name %q may hold only letters, digits and _ . : -", where, fs.Name)
-		default:
-			if first, dup := seen[fs.Name]; dup {
-				bad(fs.Line, "%s: name %q is already used by freeswitch[%d]", where, fs.Name, first)
-			}
-			seen[fs.Name] = i
-		}
-		if err := checkAddress(fs.Address); err != nil {
-			bad(fs.Line, "%s: address %q: %v", where, fs.Address, err)
-		}
-		if err := checkTimeout(fs.Timeout); err != nil {
-			bad(fs.Line, "%s: timeout: %v", where, err)
-		}
-	}
+	c.validateFreeSWITCH(bad)
+	c.validateKamailio(bad)
+	c.validateAsterisk(bad)
+	c.validateViciDial(bad)
+	c.validateFail2ban(bad)
+	c.validateQuality(bad)
 	for name, m := range c.Modules {
-		switch m.Source {
-		case "freeswitch":
-		default:
-			bad(0, "modules.%s: unknown source %q (known: freeswitch)", name, m.Source)
+		if !probeSources[m.Source] {
+			bad(0, "modules.%s: unknown source %q (known: %s)", name, m.Source, sortedKeys(probeSources))
 		}
 		if err := checkTimeout(m.Timeout); err != nil {
 			bad(0, "modules.%s: timeout: %v", name, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkName checks an instance name: present, well-formed, unique within its
+// source (seen maps names to their index).
+func checkName(bad badFunc, line int, key string, i int, name string, seen map[string]int) {
+	where := fmtWhere(key, i)
+	switch {
+	case name == "":
+		bad(line, "%s: name is required", where)
+	case !validName.MatchString(name):
+		bad(line, "%s: name %q may hold only letters, digits and _ . : -", where, name)
+	default:
+		if first, dup := seen[name]; dup {
+			bad(line, "%s: name %q is already used by %s", where, name, fmtWhere(key, first))
+		}
+		seen[name] = i
+	}
 }
 
 func checkTimeout(d time.Duration) error {

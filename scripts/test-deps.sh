@@ -3,15 +3,21 @@
 # Idempotent: it installs only what is missing, and runs apt-get update once.
 set -euo pipefail
 
-# command -> Debian package that provides it
-declare -A want=(
-  [promtool]=prometheus
-)
-
+# scripts/test-deps.d/*.list: "command package" per line (each source keeps
+# its own list). A command may be an absolute path, for files that are not
+# on PATH (e.g. a module: /usr/lib/x86_64-linux-gnu/kamailio/modules/xhttp_prom.so).
+here=$(dirname "$0")
 missing=()
-for cmd in "${!want[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}")
-done
+while read -r cmd pkg; do
+  case "$cmd" in ""|\#*) continue ;; esac
+  if [ "${cmd#/}" != "$cmd" ]; then
+    [ -e "$cmd" ] && continue
+  else
+    command -v "$cmd" >/dev/null 2>&1 && continue
+    [ -x "/usr/sbin/$cmd" ] && continue
+  fi
+  case " ${missing[*]} " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
+done < <(cat "$here"/test-deps.d/*.list)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""

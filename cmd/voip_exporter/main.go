@@ -20,7 +20,6 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
-	fscollector "github.com/voip-exporter/voip_exporter/collector/freeswitch"
 	"github.com/voip-exporter/voip_exporter/config"
 	"github.com/voip-exporter/voip_exporter/demo"
 	"github.com/voip-exporter/voip_exporter/source"
@@ -43,7 +42,11 @@ func main() {
 	toolkitFlags := kingpinflag.AddFlags(app, DefaultListenAddress)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
-	fsToggles := source.AddCollectorFlags(app, fscollector.Namespace, fscollector.Scrapers())
+	for _, src := range sources {
+		if src.addFlags != nil {
+			src.addFlags(app)
+		}
+	}
 	app.Version(version.Print(name))
 	app.HelpFlag.Short('h')
 	kingpin.MustParse(app.Parse(os.Args[1:]))
@@ -55,8 +58,8 @@ func main() {
 		os.Exit(1)
 	}
 	if *configCheck {
-		fmt.Printf("%s: configuration OK: %d FreeSWITCH instance(s), %d probe module(s)\n",
-			orDefault(*configFile), len(cfg.FreeSWITCH), len(cfg.Modules))
+		fmt.Printf("%s: configuration OK: %d FreeSWITCH, %d Kamailio, %d Asterisk, %d ViciDial, %d fail2ban instance(s), %d probe module(s)\n",
+			orDefault(*configFile), len(cfg.FreeSWITCH), len(cfg.Kamailio), len(cfg.Asterisk), len(cfg.ViciDial), len(cfg.Fail2ban), len(cfg.Modules))
 		return
 	}
 
@@ -74,11 +77,16 @@ func main() {
 		d.Extend(cfg)
 	}
 
-	fsScrapers := source.Enabled(fscollector.Scrapers(), fsToggles)
 	var instances []source.Instance
-	for _, fc := range cfg.FreeSWITCH {
-		inst := fscollector.NewInstance(fc, fsScrapers, logger.With("kind", "freeswitch", "server", fc.Name))
-		instances = append(instances, inst)
+	for _, src := range sources {
+		insts, err := src.build(ctx, cfg, logger)
+		if err != nil {
+			logger.Error("cannot set up source", "kind", src.name, "err", err)
+			os.Exit(1)
+		}
+		instances = append(instances, insts...)
+	}
+	for _, inst := range instances {
 		go inst.Run(ctx)
 	}
 	if len(instances) == 0 {
@@ -94,7 +102,7 @@ func main() {
 	srv, err := vweb.New(vweb.Options{
 		Instances:           instances,
 		Self:                self,
-		Probe:               probeFunc(cfg, fsScrapers, logger),
+		Probe:               probeFunc(cfg, logger),
 		ModuleSource:        func(m string) string { return cfg.Modules[m].Source },
 		Logger:              logger,
 		MaxRequestsInFlight: *maxRequests,
@@ -113,16 +121,16 @@ func main() {
 
 // probeFunc reaches /probe targets that are not configured instances with
 // the settings of the named module.
-func probeFunc(cfg *config.Config, fsScrapers []source.Scraper[fscollector.API], logger *slog.Logger) vweb.ProbeFunc {
+func probeFunc(cfg *config.Config, logger *slog.Logger) vweb.ProbeFunc {
 	return func(ctx context.Context, module, target string) (source.Instance, func(), error) {
 		m, ok := cfg.Modules[module]
 		if !ok {
 			return nil, nil, fmt.Errorf("%w %q: add it under modules: in the configuration file", vweb.ErrUnknownModule, module)
 		}
-		switch m.Source {
-		case fscollector.Namespace:
-			inst := fscollector.NewProbe(target, m, fsScrapers, logger.With("kind", "freeswitch", "probe", target))
-			return inst, inst.Close, nil
+		for _, src := range sources {
+			if src.name == m.Source && src.probe != nil {
+				return src.probe(target, m, logger)
+			}
 		}
 		return nil, nil, fmt.Errorf("%w %q: source %q cannot be probed", vweb.ErrUnknownModule, module, m.Source)
 	}
