@@ -24,9 +24,14 @@ type Options struct {
 	// process); it is gathered with every /metrics scrape.
 	Self  prometheus.Gatherer
 	Probe ProbeFunc
-	// Landing describes the landing page at "/".
+	// Landing describes the landing page (served at "/" when no status page
+	// is wanted: StatusPage false).
 	Landing web.LandingConfig
-	Logger  *slog.Logger
+	// StatusPage serves the status page at "/": targets and live calls.
+	StatusPage bool
+	// Calls lists the live call legs for the status page (nil: none).
+	Calls  func() []CallView
+	Logger *slog.Logger
 	// ModuleSource maps a /probe module name to the source it probes, so a
 	// configured instance can be found through a module named otherwise.
 	ModuleSource func(module string) string
@@ -53,7 +58,9 @@ func New(opts Options) (*Server, error) {
 	s.mux.Handle("/probe", s.limit(http.HandlerFunc(s.serveProbe)))
 	s.mux.HandleFunc("/health", s.serveHealth)
 	s.mux.HandleFunc("/ready", s.serveReady)
-	if opts.Landing.Name != "" {
+	if opts.StatusPage {
+		s.mux.HandleFunc("/", s.serveStatus)
+	} else if opts.Landing.Name != "" {
 		lp, err := web.NewLandingPage(opts.Landing)
 		if err != nil {
 			return nil, err

@@ -107,6 +107,7 @@ func main() {
 		Logger:              logger,
 		MaxRequestsInFlight: *maxRequests,
 		Landing:             landing(),
+		StatusPage:          true,
 	})
 	if err != nil {
 		logger.Error("web setup failed", "err", err)
