@@ -14,7 +14,7 @@ LDFLAGS    = -s -w \
 LISTEN    ?= 127.0.0.1:19060
 FUZZTIME  ?= 20s
 
-.PHONY: all build run test test-deps lint vet fmt-check bench fuzz clean
+.PHONY: all build run test test-deps lint vet fmt-check bench fuzz release clean
 
 all: build
 
@@ -53,5 +53,18 @@ fuzz:
 	  done; \
 	done
 
+## release: cross-build linux amd64/arm64 tarballs with checksums (promu's layout) into dist/
+RELEASE_ARCHES ?= amd64 arm64
+release:
+	rm -rf .build dist && mkdir -p dist
+	@set -e; for arch in $(RELEASE_ARCHES); do \
+	  dir=.build/$(BIN)-$(VERSION).linux-$$arch; mkdir -p $$dir; \
+	  echo "building $$dir"; \
+	  GOOS=linux GOARCH=$$arch CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$dir/$(BIN) ./cmd/voip_exporter; \
+	  cp README.md $$dir/; cp -r deploy $$dir/; \
+	  tar -C .build -czf dist/$(BIN)-$(VERSION).linux-$$arch.tar.gz $(BIN)-$(VERSION).linux-$$arch; \
+	done
+	cd dist && sha256sum *.tar.gz > sha256sums.txt && cat sha256sums.txt
+
 clean:
-	rm -f $(BIN) bench.out
+	rm -rf $(BIN) bench.out .build dist
