@@ -1,0 +1,61 @@
+package grafana
+
+func init() { sourceDashboards["freeswitch.json"] = freeswitch }
+
+func freeswitch() Dashboard {
+	sel := `{server=~"$server"}`
+	return Dashboard{
+		UID: "voip-freeswitch", Title: "FreeSWITCH",
+		Description: "FreeSWITCH sessions, rates, SIP profiles and gateways, registrations (voip_exporter).",
+		Tags:        []string{"voip", "freeswitch", "voip_exporter"},
+		Variables:   []Variable{{Name: "server", Label: "FreeSWITCH", Metric: "freeswitch_up"}},
+		Rows: []Row{
+			{Title: "Health", Panels: []Panel{
+				{Title: "Up", Kind: Stat, Width: 4, Queries: []Query{{Expr: "freeswitch_up" + sel, Legend: "{{server}}"}},
+					Thresholds: []Threshold{red, at(1, "green")}},
+				{Title: "Uptime", Kind: Stat, Width: 4, Unit: "s", Queries: []Query{{Expr: "freeswitch_uptime_seconds" + sel, Legend: "{{server}}"}}},
+				{Title: "Clock offset", Kind: Stat, Width: 4, Unit: "s", Description: "FreeSWITCH minus exporter clock (strepoch).",
+					Queries: []Query{{Expr: "freeswitch_time_offset_seconds" + sel, Legend: "{{server}}"}}},
+				{Title: "Idle CPU", Kind: Stat, Width: 4, Unit: "percentunit",
+					Queries:    []Query{{Expr: "freeswitch_current_idle_cpu_ratio" + sel, Legend: "{{server}}"}},
+					Thresholds: []Threshold{red, at(0.2, orange), at(0.4, "green")}},
+				{Title: "Version", Kind: Table, Width: 8,
+					Queries: []Query{{Expr: "freeswitch_version_info" + sel, Format: "table", Instant: true}}},
+			}},
+			{Title: "Sessions", Panels: []Panel{
+				{Title: "Calls and channels", Kind: TimeSeries, Width: 12, Queries: []Query{
+					{Expr: "freeswitch_current_calls" + sel, Legend: "calls {{server}}"},
+					{Expr: "freeswitch_current_channels" + sel, Legend: "channels {{server}}"}}},
+				{Title: "Sessions vs max", Kind: TimeSeries, Width: 12, Unit: "percentunit", Queries: []Query{
+					{Expr: "freeswitch_current_sessions" + sel + " / freeswitch_max_sessions" + sel, Legend: "{{server}}"}},
+					Thresholds: []Threshold{green, at(0.9, "red")}},
+				{Title: "Sessions per second", Kind: TimeSeries, Width: 12, Queries: []Query{
+					{Expr: "freeswitch_current_sps" + sel, Legend: "now {{server}}"},
+					{Expr: "freeswitch_current_sps_peak_last_5min" + sel, Legend: "5 min peak {{server}}"},
+					{Expr: "freeswitch_max_sps" + sel, Legend: "max {{server}}"}}},
+				{Title: "New sessions rate", Kind: TimeSeries, Width: 12, Unit: "ops", Queries: []Query{
+					{Expr: "rate(freeswitch_sessions_total" + sel + "[$__rate_interval])", Legend: "{{server}}"}}},
+			}},
+			{Title: "SIP profiles and gateways", Panels: []Panel{
+				{Title: "Profiles running", Kind: StateTime, Width: 12, Min: f(0), Max: f(1),
+					Queries:    []Query{{Expr: "freeswitch_sofia_profile_up" + sel, Legend: "{{server}} {{profile}}"}},
+					Thresholds: []Threshold{red, at(1, "green")}},
+				{Title: "Gateways up", Kind: StateTime, Width: 12, Min: f(0), Max: f(1),
+					Queries:    []Query{{Expr: "freeswitch_sofia_gateway_up" + sel, Legend: "{{server}} {{gateway}}"}},
+					Thresholds: []Threshold{red, at(1, "green")}},
+				{Title: "Gateway ping", Kind: TimeSeries, Width: 12, Unit: "s",
+					Queries: []Query{{Expr: "freeswitch_sofia_gateway_ping_seconds" + sel, Legend: "{{server}} {{gateway}}"}}},
+				{Title: "Gateway registration state", Kind: Table, Width: 12,
+					Queries: []Query{{Expr: "freeswitch_sofia_gateway_state" + sel + " == 1", Format: "table", Instant: true}}},
+				{Title: "Gateway calls", Kind: TimeSeries, Width: 12, Unit: "ops", Queries: []Query{
+					{Expr: "sum by (server, gateway, direction) (rate(freeswitch_sofia_gateway_calls_total" + sel + "[$__rate_interval]))", Legend: "{{server}} {{gateway}} {{direction}}"}}},
+				{Title: "Gateway failed calls", Kind: TimeSeries, Width: 12, Unit: "ops", Queries: []Query{
+					{Expr: "sum by (server, gateway, direction) (rate(freeswitch_sofia_gateway_failed_calls_total" + sel + "[$__rate_interval]))", Legend: "{{server}} {{gateway}} {{direction}}"}}},
+				{Title: "Registrations", Kind: TimeSeries, Width: 12, Stack: true, Queries: []Query{
+					{Expr: "sum by (server, network_proto) (freeswitch_registrations" + sel + ")", Legend: "{{server}} {{network_proto}}"}}},
+				{Title: "Event Socket traffic", Kind: TimeSeries, Width: 12, Unit: "Bps", Queries: []Query{
+					{Expr: "rate(voip_exporter_esl_bytes_read_total" + sel + "[$__rate_interval])", Legend: "{{server}}"}}},
+			}},
+		},
+	}
+}

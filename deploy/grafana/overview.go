@@ -1,0 +1,38 @@
+package grafana
+
+func overview() Dashboard {
+	return Dashboard{
+		UID: "voip-overview", Title: "VoIP overview",
+		Description: "Every source voip_exporter watches: up, calls, channels, trunks, queues, recordings, call quality.",
+		Tags:        []string{"voip", "voip_exporter"},
+		Variables:   []Variable{{Name: "server", Label: "Server", Metric: "voip_exporter_scrapes_total"}},
+		Rows: []Row{
+			{Title: "Sources", Panels: []Panel{
+				{Title: "Sources up", Kind: Stat, Width: 6, Description: "Instances answering their last scrape.",
+					Queries:    []Query{{Expr: `sum(label_replace({__name__=~"(freeswitch|kamailio|asterisk|vicidial|fail2ban)_up", server=~"$server"}, "source", "$1", "__name__", "(.+)_up"))`, Legend: "up"}},
+					Thresholds: []Threshold{green}},
+				{Title: "Sources down", Kind: Stat, Width: 6,
+					Queries:    []Query{{Expr: `count(label_replace({__name__=~"(freeswitch|kamailio|asterisk|vicidial|fail2ban)_up", server=~"$server"} == 0, "source", "$1", "__name__", "(.+)_up")) or vector(0)`, Legend: "down"}},
+					Thresholds: []Threshold{green, at(1, "red")}},
+				{Title: "Up by instance", Kind: StateTime, Width: 12,
+					Queries: []Query{{Expr: `label_replace({__name__=~"(freeswitch|kamailio|asterisk|vicidial|fail2ban)_up", server=~"$server"}, "source", "$1", "__name__", "(.+)_up")`, Legend: "{{source}} {{server}}"}},
+					Min:     f(0), Max: f(1), Thresholds: []Threshold{red, at(1, "green")}},
+			}},
+			{Title: "Traffic", Panels: []Panel{
+				{Title: "Calls", Kind: TimeSeries, Width: 8, Stack: true,
+					Queries: []Query{{Expr: `sum by (server) (freeswitch_current_calls{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"}}},
+				{Title: "Channels", Kind: TimeSeries, Width: 8, Stack: true,
+					Queries: []Query{{Expr: `sum by (server) (freeswitch_current_channels{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"}}},
+				{Title: "Trunks down", Kind: Stat, Width: 8, Description: "Gateways whose OPTIONS pings fail.",
+					Queries:    []Query{{Expr: `count(freeswitch_sofia_gateway_up{server=~"$server"} == 0) or vector(0)`, Legend: "FreeSWITCH gateways"}},
+					Thresholds: []Threshold{green, at(1, "red")}},
+			}},
+			{Title: "Exporter", Panels: []Panel{
+				{Title: "Scrape duration by source", Kind: TimeSeries, Width: 12, Unit: "s",
+					Queries: []Query{{Expr: `max by (source, server) (voip_exporter_scrape_duration_seconds{server=~"$server"})`, Legend: "{{source}} {{server}}"}}},
+				{Title: "Failing collectors", Kind: Table, Width: 12,
+					Queries: []Query{{Expr: `voip_exporter_scrape_collector_success{server=~"$server"} == 0`, Format: "table", Instant: true}}},
+			}},
+		},
+	}
+}

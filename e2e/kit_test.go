@@ -1,0 +1,174 @@
+package e2e
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
+
+	"github.com/voip-exporter/voip_exporter/deploy/grafana"
+)
+
+const (
+	alertsFile     = "../deploy/prometheus/alerts.yml"
+	alertTestsFile = "../deploy/prometheus/alerts_test.yml"
+	metricsDoc     = "../docs/metrics.md"
+)
+
+// TestAlertRules runs promtool's own checks and the rule unit tests.
+func TestAlertRules(t *testing.T) {
+	for _, args := range [][]string{{"check", "rules", alertsFile}, {"test", "rules", alertTestsFile}} {
+		out, err := exec.Command("promtool", args...).CombinedOutput()
+		if err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// exposedMetrics reads the metric families of the generated reference
+// (docs/metrics.md, itself checked against a real scrape by TestDemo).
+func exposedMetrics(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open(metricsDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	row := regexp.MustCompile("^\\| `([a-zA-Z_:][a-zA-Z0-9_:]*)` \\| (\\w+) \\|")
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if m := row.FindStringSubmatch(sc.Text()); m != nil {
+			out[m[1]] = m[2]
+		}
+	}
+	if len(out) < 20 {
+		t.Fatalf("only %d metrics in %s", len(out), metricsDoc)
+	}
+	return out
+}
+
+// known tells whether a series name is exposed: a family, or a histogram's
+// or summary's _bucket/_sum/_count, or the Go/process collectors' families.
+func known(exposed map[string]string, name string) bool {
+	if _, ok := exposed[name]; ok || strings.HasPrefix(name, "go_") || strings.HasPrefix(name, "process_") {
+		return true
+	}
+	for _, suf := range []string{"_bucket", "_sum", "_count"} {
+		if base, ok := strings.CutSuffix(name, suf); ok {
+			if typ := exposed[base]; typ == "histogram" || typ == "summary" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// grafanaVars replaces dashboard variables with values PromQL can parse.
+var grafanaVars = strings.NewReplacer("$__rate_interval", "5m", "$__interval", "1m", "$__range", "1h",
+	`"$server"`, `".*"`, `"$instance"`, `".*"`)
+
+// checkQuery parses expr with the Prometheus parser and reports every metric
+// it selects that the exporter does not expose.
+func checkQuery(errorf func(string, ...any), where, expr string, exposed map[string]string) {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(grafanaVars.Replace(expr))
+	if err != nil {
+		errorf("%s: %q does not parse: %v", where, expr, err)
+		return
+	}
+	selectors := 0
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		vs, ok := n.(*parser.VectorSelector)
+		if !ok {
+			return nil
+		}
+		selectors++
+		for _, m := range vs.LabelMatchers {
+			if m.Name != labels.MetricName {
+				continue
+			}
+			if m.Type == labels.MatchEqual {
+				if !known(exposed, m.Value) {
+					errorf("%s: %q selects %s, which the exporter does not expose", where, expr, m.Value)
+				}
+				continue
+			}
+			hit := false
+			for name := range exposed {
+				if m.Matches(name) {
+					hit = true
+				}
+			}
+			if !hit {
+				errorf("%s: %q matches no exposed metric with %s", where, expr, m)
+			}
+		}
+		return nil
+	})
+	if selectors == 0 {
+		errorf("%s: %q selects no metric", where, expr)
+	}
+}
+
+// TestDashboardAndAlertQueriesUseRealMetrics parses every dashboard panel
+// query and every alert expression with the Prometheus parser and checks the
+// metrics they name against what the exporter exposes.
+func TestDashboardAndAlertQueriesUseRealMetrics(t *testing.T) {
+	exposed := exposedMetrics(t)
+	for file, d := range grafana.All() {
+		for _, q := range d.Queries() {
+			checkQuery(t.Errorf, "dashboard "+file, q, exposed)
+		}
+	}
+	raw, err := os.ReadFile(alertsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules struct {
+		Groups []struct {
+			Rules []struct {
+				Alert, Record, Expr string
+			}
+		}
+	}
+	if err := yaml.Unmarshal(raw, &rules); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			checkQuery(t.Errorf, "alert "+r.Alert+r.Record, r.Expr, exposed)
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("no alert rules found")
+	}
+}
+
+// TestCheckQueryCatchesMistakes: the checker itself finds unknown metrics,
+// unmatched regexes and unparsable queries.
+func TestCheckQueryCatchesMistakes(t *testing.T) {
+	exposed := map[string]string{"freeswitch_up": "gauge", "freeswitch_qos_mos": "histogram"}
+	for expr, bad := range map[string]bool{
+		`freeswitch_up{server=~"$server"}`:                             false,
+		`histogram_quantile(0.5, rate(freeswitch_qos_mos_bucket[5m]))`: false,
+		`freeswitch_upp`:                 true,
+		`rate(freeswitch_up_bucket[5m])`: true,
+		`{__name__=~"kamailio_.*"}`:      true,
+		`sum(freeswitch_up`:              true,
+		`vector(1)`:                      true,
+	} {
+		var got []string
+		checkQuery(func(f string, a ...any) { got = append(got, f) }, "test", expr, exposed)
+		if (len(got) > 0) != bad {
+			t.Errorf("%s: complaints %v, want bad=%v", expr, got, bad)
+		}
+	}
+}
