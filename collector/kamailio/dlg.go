@@ -1,0 +1,108 @@
+package kamailio
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/voip-exporter/voip_exporter/binrpc"
+)
+
+var (
+	dlgStarting = newDesc("dlg_stats_active", "starting",
+		"Dialogs created, no reply yet (dlg.stats_active starting). Seed 003: same name.")
+	dlgConnecting = newDesc("dlg_stats_active", "connecting",
+		"Dialogs with a provisional reply (dlg.stats_active connecting). Seed 003: same name.")
+	dlgAnswering = newDesc("dlg_stats_active", "answering",
+		"Dialogs answered, ACK not yet seen (dlg.stats_active answering). Seed 003: same name.")
+	dlgOngoing = newDesc("dlg_stats_active", "ongoing",
+		"Dialogs confirmed (dlg.stats_active ongoing). Seed 003: same name.")
+	dlgAll = newDesc("dlg_stats_active", "all",
+		"Dialogs in any of the states above (dlg.stats_active all). Seed 003: same name.")
+	dlgProfile = newDesc("dlg_profile_get_size", "dialog",
+		"Dialogs now in a dialog profile named in the instance's dlg_profiles (dlg.profile_get_size). Seed 003: same name.", "profile")
+)
+
+// dlg runs `dlg.stats_active` and `dlg.profile_get_size` for each
+// configured profile.
+type dlg struct {
+	profiles []string
+
+	mu     sync.Mutex
+	warned map[string]bool
+}
+
+func (*dlg) Name() string { return "dlg" }
+func (*dlg) Help() string {
+	return "dialogs by state from `dlg.stats_active`, and the size of each configured profile from `dlg.profile_get_size`"
+}
+func (*dlg) Default() bool { return true }
+
+func (d *dlg) Scrape(ctx context.Context, rpc RPC, ch chan<- prometheus.Metric) error {
+	type result struct {
+		n   float64
+		err error
+	}
+	// the profile calls go out at once with stats_active: one round trip
+	res := make([]result, len(d.profiles))
+	var wg sync.WaitGroup
+	for i, p := range d.profiles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := rpc.Call(ctx, "dlg.profile_get_size", p)
+			if err != nil {
+				res[i].err = err
+				return
+			}
+			v, ok := r.First().Float()
+			if !ok {
+				res[i].err = badReply("dlg.profile_get_size", "no number")
+			}
+			res[i].n = v
+		}()
+	}
+	r, err := rpc.Call(ctx, "dlg.stats_active")
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	st := r.First()
+	if _, ok := num(st, "all"); !ok {
+		return badReply("dlg.stats_active", "no all")
+	}
+	f := func(name string) float64 { v, _ := num(st, name); return v }
+	gauge(ch, dlgStarting, f("starting"))
+	gauge(ch, dlgConnecting, f("connecting"))
+	gauge(ch, dlgAnswering, f("answering"))
+	gauge(ch, dlgOngoing, f("ongoing"))
+	gauge(ch, dlgAll, f("all"))
+	var firstErr error
+	for i, p := range d.profiles {
+		if err := res[i].err; err != nil {
+			var fl *binrpc.Fault
+			if asFault(err, &fl) && fl.Code == 404 {
+				// "Profile not found": a configuration mismatch, said once.
+				d.mu.Lock()
+				if d.warned == nil {
+					d.warned = map[string]bool{}
+				}
+				first := !d.warned[p]
+				d.warned[p] = true
+				d.mu.Unlock()
+				if first {
+					firstErr = fmt.Errorf("dialog profile %q: %w (is it declared in Kamailio's dialog profiles_with_value/profiles_no_value?)", p, err)
+				}
+				continue
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		gauge(ch, dlgProfile, res[i].n, p)
+	}
+	return firstErr
+}

@@ -1,0 +1,141 @@
+package kamailio
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/voip-exporter/voip_exporter/binrpc"
+	"github.com/voip-exporter/voip_exporter/config"
+	"github.com/voip-exporter/voip_exporter/source"
+)
+
+var (
+	connUpDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "connection", "up"),
+		"Whether the exporter's persistent connection to the instance is up (1) or not (0).",
+		[]string{"source"}, nil)
+	reconnectsDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "", "reconnects_total"),
+		"Connections to the instance re-established after a loss.",
+		[]string{"source"}, nil)
+	dialFailuresDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "", "connect_failures_total"),
+		"Failed connection attempts (dial, authentication or setup) to the instance.",
+		[]string{"source"}, nil)
+	rpcCallsDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "binrpc", "calls_total"),
+		"BINRPC calls made to Kamailio.", nil, nil)
+	rpcErrorsDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "binrpc", "call_errors_total"),
+		"BINRPC calls that failed: transport error, timeout or malformed reply.", nil, nil)
+	rpcFaultsDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "binrpc", "faults_total"),
+		"BINRPC fault replies (missing method, bad parameter…).", nil, nil)
+	rpcBytesDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "binrpc", "bytes_read_total"),
+		"Bytes read from Kamailio's ctl socket.", nil, nil)
+)
+
+// Instance is one configured Kamailio: a persistent BINRPC client shared
+// by every scrape, and the collector over it.
+type Instance struct {
+	cfg    config.Kamailio
+	client *binrpc.Client
+	coll   *source.Collector[RPC]
+}
+
+// NewInstance builds the instance from its configuration and the enabled
+// scrapers (Scrapers(OptionsOf(cfg)) filtered); Run connects it.
+func NewInstance(cfg config.Kamailio, scrapers []source.Scraper[RPC], logger *slog.Logger) *Instance {
+	client, err := binrpc.NewClient(binrpc.ClientOptions{
+		Address:     cfg.Address,
+		DialTimeout: cfg.Timeout,
+		CallTimeout: cfg.Timeout,
+		Logger:      logger,
+	})
+	if err != nil {
+		// Options come from a validated config: a programming error.
+		panic(fmt.Sprintf("kamailio %s: %v", cfg.Name, err))
+	}
+	scrapers = configure(scrapers)
+	i := &Instance{cfg: cfg, client: client}
+	i.coll = &source.Collector[RPC]{
+		Source:   Namespace,
+		Client:   client,
+		Scrapers: gateAll(scrapers, client.Generation, logger),
+		Logger:   slog.New(quietHandler{logger.Handler()}),
+		Ready:    i.ready,
+	}
+	return i
+}
+
+// OptionsOf returns the collector options of a configured instance.
+func OptionsOf(cfg config.Kamailio) Options {
+	return Options{DlgProfiles: cfg.DlgProfiles, DispatcherSets: cfg.DispatcherSets, CustomMetricsURL: cfg.CustomMetricsURL}
+}
+
+// Client is the instance's BINRPC client.
+func (i *Instance) Client() *binrpc.Client { return i.client }
+
+// Source implements source.Instance.
+func (i *Instance) Source() string { return Namespace }
+
+// Name implements source.Instance.
+func (i *Instance) Name() string { return i.cfg.Name }
+
+// Address implements source.Instance.
+func (i *Instance) Address() string { return i.cfg.Address }
+
+// Timeout implements source.Instance.
+func (i *Instance) Timeout() time.Duration { return i.cfg.Timeout }
+
+// Run implements source.Instance: it keeps the connection up until ctx ends.
+func (i *Instance) Run(ctx context.Context) { _ = i.client.Run(ctx) }
+
+func (i *Instance) ready() error {
+	st := i.client.Status()
+	if st.Connected {
+		return nil
+	}
+	if st.LastError != "" {
+		return fmt.Errorf("not connected: %s", st.LastError)
+	}
+	return fmt.Errorf("not connected yet")
+}
+
+// Collect implements source.Instance.
+func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
+	_ = i.coll.Collect(ctx, ch)
+	st := i.client.Status()
+	s := i.client.Stats()
+	ch <- prometheus.MustNewConstMetric(connUpDesc, prometheus.GaugeValue, boolFloat(st.Connected), Namespace)
+	ch <- prometheus.MustNewConstMetric(reconnectsDesc, prometheus.CounterValue, float64(s.Reconnects), Namespace)
+	ch <- prometheus.MustNewConstMetric(dialFailuresDesc, prometheus.CounterValue, float64(s.DialFailures), Namespace)
+	sendRPCStats(ch, s)
+}
+
+func sendRPCStats(ch chan<- prometheus.Metric, s binrpc.Stats) {
+	ch <- prometheus.MustNewConstMetric(rpcCallsDesc, prometheus.CounterValue, float64(s.Calls))
+	ch <- prometheus.MustNewConstMetric(rpcErrorsDesc, prometheus.CounterValue, float64(s.CallErrors))
+	ch <- prometheus.MustNewConstMetric(rpcFaultsDesc, prometheus.CounterValue, float64(s.Faults))
+	ch <- prometheus.MustNewConstMetric(rpcBytesDesc, prometheus.CounterValue, float64(s.BytesRead))
+}
+
+// Health implements source.Instance.
+func (i *Instance) Health() source.Health {
+	st := i.client.Status()
+	return source.Health{
+		Source:         Namespace,
+		Name:           i.cfg.Name,
+		Address:        i.cfg.Address,
+		Connected:      st.Connected,
+		ConnectedSince: st.ConnectedSince,
+		LastError:      st.LastError,
+		LastErrorTime:  st.LastErrorTime,
+		Reconnects:     st.Reconnects,
+	}
+}

@@ -1,0 +1,295 @@
+package kamailio
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+)
+
+// maxPromBytes bounds what is read from xhttp_prom.
+const maxPromBytes = 8 << 20
+
+// xhttpProm merges the series of Kamailio's xhttp_prom module (user-defined
+// counters, gauges and histograms filled from the routing script) into the
+// scrape. xhttp_prom prints no # TYPE lines, so the type comes from the
+// name: *_total is a counter, *_bucket/_sum/_count groups are histograms,
+// anything else a gauge. Its millisecond timestamps are dropped (the
+// values are current at scrape time).
+type xhttpProm struct {
+	url    string
+	client *http.Client
+
+	mu    sync.Mutex
+	descs map[string]*prometheus.Desc
+}
+
+func newXHTTPProm(url string) *xhttpProm {
+	return &xhttpProm{url: url, client: &http.Client{}, descs: map[string]*prometheus.Desc{}}
+}
+
+func (*xhttpProm) Name() string { return "xhttp_prom" }
+func (*xhttpProm) Help() string {
+	return "the series Kamailio's xhttp_prom module serves at the instance's custom_metrics_url, typed"
+}
+func (*xhttpProm) Default() bool { return true }
+
+// PromSample is one line of xhttp_prom's output.
+type PromSample struct {
+	Name   string
+	Labels [][2]string
+	Value  float64
+}
+
+func (x *xhttpProm) Scrape(ctx context.Context, _ RPC, ch chan<- prometheus.Metric) error {
+	if x.url == "" {
+		return nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, x.url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := x.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("xhttp_prom: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("xhttp_prom: GET %s: %s", x.url, resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPromBytes+1))
+	if err != nil {
+		return fmt.Errorf("xhttp_prom: %w", err)
+	}
+	if len(body) > maxPromBytes {
+		return fmt.Errorf("xhttp_prom: more than %d bytes", maxPromBytes)
+	}
+	samples, err := ParsePromText(body)
+	if err != nil {
+		return err
+	}
+	x.emit(samples, ch)
+	return nil
+}
+
+// ParsePromText parses xhttp_prom's text output: `name{l="v", …} value
+// [timestamp]` lines, # comments ignored.
+func ParsePromText(b []byte) ([]PromSample, error) {
+	var out []PromSample
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		l := strings.TrimSpace(sc.Text())
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		s, err := parsePromLine(l)
+		if err != nil {
+			return nil, fmt.Errorf("xhttp_prom: line %d: %w", line, err)
+		}
+		out = append(out, s)
+	}
+	return out, sc.Err()
+}
+
+func parsePromLine(l string) (PromSample, error) {
+	var s PromSample
+	i := 0
+	for i < len(l) && l[i] != '{' && l[i] != ' ' && l[i] != '\t' {
+		i++
+	}
+	s.Name = l[:i]
+	if !model.IsValidLegacyMetricName(s.Name) {
+		return s, fmt.Errorf("bad metric name %q", clip(s.Name))
+	}
+	rest := l[i:]
+	if strings.HasPrefix(rest, "{") {
+		rest = rest[1:]
+		for {
+			rest = strings.TrimLeft(rest, " \t,")
+			if strings.HasPrefix(rest, "}") {
+				rest = rest[1:]
+				break
+			}
+			eq := strings.IndexByte(rest, '=')
+			if eq <= 0 || eq+1 >= len(rest) || rest[eq+1] != '"' {
+				return s, errors.New("bad label")
+			}
+			name := strings.TrimSpace(rest[:eq])
+			if !model.LabelName(name).IsValidLegacy() {
+				return s, fmt.Errorf("bad label name %q", clip(name))
+			}
+			var val strings.Builder
+			j := eq + 2
+			for ; j < len(rest) && rest[j] != '"'; j++ {
+				if rest[j] == '\\' && j+1 < len(rest) {
+					j++
+					switch rest[j] {
+					case 'n':
+						val.WriteByte('\n')
+					default:
+						val.WriteByte(rest[j])
+					}
+					continue
+				}
+				val.WriteByte(rest[j])
+			}
+			if j >= len(rest) {
+				return s, errors.New("unterminated label value")
+			}
+			s.Labels = append(s.Labels, [2]string{name, val.String()})
+			rest = rest[j+1:]
+		}
+	}
+	f := strings.Fields(rest)
+	if len(f) < 1 || len(f) > 2 {
+		return s, errors.New("want a value and an optional timestamp")
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return s, fmt.Errorf("bad value %q", clip(f[0]))
+	}
+	s.Value = v
+	return s, nil
+}
+
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+type histo struct {
+	labelNames, labelValues []string
+	buckets                 map[float64]uint64
+	sum                     float64
+	count                   uint64
+	hasSum, hasCount        bool
+}
+
+// emit sends the samples with their types; a family whose name clashes
+// with this exporter's own is left out.
+func (x *xhttpProm) emit(samples []PromSample, ch chan<- prometheus.Metric) {
+	// histograms: base name → label set → parts
+	hist := map[string]map[string]*histo{}
+	isHist := map[string]bool{}
+	for _, s := range samples {
+		if base, ok := strings.CutSuffix(s.Name, "_bucket"); ok && hasLabel(s.Labels, "le") {
+			isHist[base] = true
+		}
+	}
+	for _, s := range samples {
+		if reserved[s.Name] {
+			continue
+		}
+		base, part := s.Name, ""
+		for _, suf := range []string{"_bucket", "_sum", "_count"} {
+			if b, ok := strings.CutSuffix(s.Name, suf); ok && isHist[b] {
+				base, part = b, suf
+			}
+		}
+		if part != "" {
+			if reserved[base] {
+				continue
+			}
+			var names, values []string
+			le := math.NaN()
+			for _, l := range s.Labels {
+				if l[0] == "le" {
+					le, _ = strconv.ParseFloat(l[1], 64)
+					continue
+				}
+				names, values = append(names, l[0]), append(values, l[1])
+			}
+			key := strings.Join(names, "\xff") + "\xfe" + strings.Join(values, "\xff")
+			if hist[base] == nil {
+				hist[base] = map[string]*histo{}
+			}
+			h := hist[base][key]
+			if h == nil {
+				h = &histo{labelNames: names, labelValues: values, buckets: map[float64]uint64{}}
+				hist[base][key] = h
+			}
+			switch part {
+			case "_bucket":
+				if !math.IsNaN(le) && !math.IsInf(le, +1) {
+					h.buckets[le] = uint64(s.Value)
+				}
+			case "_sum":
+				h.sum, h.hasSum = s.Value, true
+			case "_count":
+				h.count, h.hasCount = uint64(s.Value), true
+			}
+			continue
+		}
+		names := make([]string, len(s.Labels))
+		values := make([]string, len(s.Labels))
+		for i, l := range s.Labels {
+			names[i], values[i] = l[0], l[1]
+		}
+		d := x.desc(s.Name, names)
+		t := prometheus.GaugeValue
+		if strings.HasSuffix(s.Name, "_total") {
+			t = prometheus.CounterValue
+		}
+		if m, err := prometheus.NewConstMetric(d, t, s.Value, values...); err == nil {
+			ch <- m
+		}
+	}
+	bases := make([]string, 0, len(hist))
+	for b := range hist {
+		bases = append(bases, b)
+	}
+	sort.Strings(bases)
+	for _, b := range bases {
+		for _, h := range hist[b] {
+			if !h.hasSum || !h.hasCount {
+				continue
+			}
+			d := x.desc(b, h.labelNames)
+			if m, err := prometheus.NewConstHistogram(d, h.count, h.sum, h.buckets, h.labelValues...); err == nil {
+				ch <- m
+			}
+		}
+	}
+}
+
+func hasLabel(ls [][2]string, name string) bool {
+	for _, l := range ls {
+		if l[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
+// desc caches one Desc per name and label names (bounded).
+func (x *xhttpProm) desc(name string, labels []string) *prometheus.Desc {
+	key := name + "\xfe" + strings.Join(labels, "\xff")
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if d, ok := x.descs[key]; ok {
+		return d
+	}
+	d := prometheus.NewDesc(name, "Series of Kamailio's xhttp_prom module (custom_metrics_url), typed by name. Seed 003: passed through untyped.", labels, nil)
+	if len(x.descs) < maxDynamic {
+		x.descs[key] = d
+	}
+	return d
+}
+
+func (x *xhttpProm) idle() bool { return x.url == "" }
