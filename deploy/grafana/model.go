@@ -16,9 +16,9 @@ const (
 
 // Query is one PromQL target of a panel.
 type Query struct {
-	Expr   string
-	Legend string
-	Format string // "" (time_series), "heatmap" or "table"
+	Expr    string
+	Legend  string
+	Format  string // "" (time_series), "heatmap" or "table"
 	Instant bool
 }
 

@@ -20,11 +20,14 @@ func overview() Dashboard {
 			}},
 			{Title: "Traffic", Panels: []Panel{
 				{Title: "Calls", Kind: TimeSeries, Width: 8, Stack: true,
-					Queries: []Query{{Expr: `sum by (server) (freeswitch_current_calls{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"}}},
+					Queries: []Query{
+						{Expr: `sum by (server) (freeswitch_current_calls{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"},
+						{Expr: `sum by (server) (kamailio_dlg_stats_active_all{server=~"$server"})`, Legend: "Kamailio dialogs {{server}}"}}},
 				{Title: "Channels", Kind: TimeSeries, Width: 8, Stack: true,
 					Queries: []Query{{Expr: `sum by (server) (freeswitch_current_channels{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"}}},
 				{Title: "Trunks down", Kind: Stat, Width: 8, Description: "Gateways whose OPTIONS pings fail.",
-					Queries:    []Query{{Expr: `count(freeswitch_sofia_gateway_up{server=~"$server"} == 0) or vector(0)`, Legend: "FreeSWITCH gateways"}},
+					Queries: []Query{{Expr: `(count(freeswitch_sofia_gateway_up{server=~"$server"} == 0) or vector(0))` +
+						` + (count(kamailio_dispatcher_list_target{server=~"$server"} == 0) or vector(0))`, Legend: "gateways + dispatcher targets"}},
 					Thresholds: []Threshold{green, at(1, "red")}},
 			}},
 			{Title: "Exporter", Panels: []Panel{
