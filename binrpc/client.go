@@ -2,12 +2,10 @@ package binrpc
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"math/rand/v2"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/voip-exporter/voip_exporter/reconnect"
 )
 
 // ClientOptions configures a Client. Zero values take the defaults.
@@ -40,20 +38,7 @@ type Client struct {
 	opts ClientOptions
 	addr Address
 	st   counters
-	log  *slog.Logger
-
-	conn atomic.Pointer[Conn]
-	gen  atomic.Uint64
-
-	mu        sync.Mutex
-	since     time.Time
-	lastErr   string
-	lastErrAt time.Time
-	running   bool
-
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
+	keep *reconnect.Keeper[*Conn]
 }
 
 // NewClient validates opts and returns a Client; call Run to connect.
@@ -69,11 +54,19 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		opts.BackoffMax = 30 * time.Second
 	}
 	opts.BackoffMax = max(opts.BackoffMax, opts.BackoffMin)
-	c := &Client{opts: opts, addr: a, log: opts.Logger, done: make(chan struct{})}
-	if c.log == nil {
-		c.log = slog.Default()
-	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c := &Client{opts: opts, addr: a}
+	c.keep = reconnect.New(reconnect.Options[*Conn]{
+		What:    "kamailio ctl",
+		Address: opts.Address,
+		Dial: func(ctx context.Context) (*Conn, error) {
+			return Dial(ctx, opts.Address, Options{
+				DialTimeout: opts.DialTimeout, CallTimeout: opts.CallTimeout,
+				MaxReplyBytes: opts.MaxReplyBytes, counters: &c.st,
+			})
+		},
+		Backoff: reconnect.Backoff{Min: opts.BackoffMin, Max: opts.BackoffMax},
+		Logger:  opts.Logger,
+	})
 	return c, nil
 }
 
@@ -85,162 +78,44 @@ func (c *Client) Address() Address { return c.addr }
 // logged at Warn level; retries wait a random delay up to
 // min(BackoffMax, BackoffMin·2^attempt). The attempt count restarts once
 // a connection has stayed up for BackoffMax.
-func (c *Client) Run(ctx context.Context) error {
-	c.mu.Lock()
-	if c.running {
-		c.mu.Unlock()
-		return errors.New("binrpc: Client.Run called twice")
-	}
-	c.running = true
-	c.mu.Unlock()
-	defer close(c.done)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(c.ctx, cancel)
-	defer stop()
-
-	attempt, connected := 0, false
-	for {
-		conn, err := Dial(ctx, c.opts.Address, Options{
-			DialTimeout: c.opts.DialTimeout, CallTimeout: c.opts.CallTimeout,
-			MaxReplyBytes: c.opts.MaxReplyBytes, counters: &c.st,
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return c.exitErr(ctx)
-			}
-			c.st.dialFail.Add(1)
-			c.setErr(err)
-			d := c.delay(attempt)
-			c.log.Warn("kamailio ctl: connect failed", "address", c.opts.Address,
-				"attempt", attempt+1, "retry_in", d, "error", err.Error())
-			attempt++
-			if !sleepCtx(ctx, d) {
-				return c.exitErr(ctx)
-			}
-			continue
-		}
-		msg := "kamailio ctl: connected"
-		if connected {
-			c.st.reconnects.Add(1)
-			msg = "kamailio ctl: reconnected"
-		}
-		connected = true
-		up := time.Now()
-		c.mu.Lock()
-		c.since = up
-		c.mu.Unlock()
-		c.gen.Add(1)
-		c.conn.Store(conn)
-		c.log.Info(msg, "address", c.opts.Address, "reconnects", c.st.reconnects.Load())
-
-		select {
-		case <-conn.Done():
-		case <-ctx.Done():
-		}
-		c.conn.Store(nil)
-		c.mu.Lock()
-		c.since = time.Time{}
-		c.mu.Unlock()
-		if ctx.Err() != nil {
-			conn.Close()
-			return c.exitErr(ctx)
-		}
-		err = conn.Err()
-		c.setErr(err)
-		if time.Since(up) >= c.opts.BackoffMax {
-			attempt = 0
-		}
-		// Kamailio restarting or its ctl process ending closes the
-		// socket: the first retry comes quickly.
-		d := c.delay(attempt)
-		c.log.Warn("kamailio ctl: connection lost, will reconnect",
-			"address", c.opts.Address, "retry_in", d, "error", err.Error())
-		attempt++
-		if !sleepCtx(ctx, d) {
-			return c.exitErr(ctx)
-		}
-	}
-}
-
-// delay is a random delay in [0, min(BackoffMax, BackoffMin·2^attempt)].
-func (c *Client) delay(attempt int) time.Duration {
-	d := c.opts.BackoffMin
-	for i := 0; i < attempt && d < c.opts.BackoffMax; i++ {
-		d *= 2
-	}
-	d = min(d, c.opts.BackoffMax)
-	return time.Duration(rand.Int64N(int64(d) + 1))
-}
-
-func (c *Client) exitErr(ctx context.Context) error {
-	if c.ctx.Err() != nil {
-		return nil
-	}
-	return ctx.Err()
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func (c *Client) setErr(err error) {
-	if err == nil {
-		return
-	}
-	c.mu.Lock()
-	c.lastErr, c.lastErrAt = err.Error(), time.Now()
-	c.mu.Unlock()
-}
+func (c *Client) Run(ctx context.Context) error { return c.keep.Run(ctx) }
 
 // Call runs method on the current connection; ErrNotConnected at once if
 // there is none. See Conn.Call.
 func (c *Client) Call(ctx context.Context, method string, args ...any) (*Reply, error) {
-	conn := c.conn.Load()
-	if conn == nil {
+	conn, ok := c.keep.Current()
+	if !ok {
 		return nil, ErrNotConnected
 	}
 	return conn.Call(ctx, method, args...)
 }
 
 // Generation counts successful connects (see Status.Generation).
-func (c *Client) Generation() uint64 { return c.gen.Load() }
+func (c *Client) Generation() uint64 { return c.keep.State().Generation }
 
 // Status returns the connection state.
 func (c *Client) Status() Status {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	st := c.keep.State()
 	return Status{
-		Connected:      c.conn.Load() != nil,
-		ConnectedSince: c.since,
-		LastError:      c.lastErr,
-		LastErrorTime:  c.lastErrAt,
-		Reconnects:     c.st.reconnects.Load(),
-		Generation:     c.gen.Load(),
+		Connected:      st.Connected,
+		ConnectedSince: st.ConnectedSince,
+		LastError:      st.LastError,
+		LastErrorTime:  st.LastErrorTime,
+		Reconnects:     st.Reconnects,
+		Generation:     st.Generation,
 	}
 }
 
 // Stats returns the counters summed over all connections.
-func (c *Client) Stats() Stats { return c.st.snapshot() }
+func (c *Client) Stats() Stats {
+	s := c.st.snapshot()
+	st := c.keep.State()
+	s.Reconnects, s.DialFailures = st.Reconnects, st.DialFailures
+	return s
+}
 
 // Close stops Run (waiting for it if it runs) and closes the connection.
 func (c *Client) Close() error {
-	c.cancel()
-	if conn := c.conn.Load(); conn != nil {
-		conn.Close()
-	}
-	c.mu.Lock()
-	running := c.running
-	c.mu.Unlock()
-	if running {
-		<-c.done
-	}
+	c.keep.Close()
 	return nil
 }

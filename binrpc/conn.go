@@ -351,16 +351,16 @@ type Stats struct {
 }
 
 type counters struct {
-	calls, callErrors, faults     atomic.Uint64
-	bytesRead, bytesWritten       atomic.Uint64
-	dropped, reconnects, dialFail atomic.Uint64
+	calls, callErrors, faults atomic.Uint64
+	bytesRead, bytesWritten   atomic.Uint64
+	dropped                   atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
 	return Stats{
 		Calls: c.calls.Load(), CallErrors: c.callErrors.Load(), Faults: c.faults.Load(),
 		BytesRead: c.bytesRead.Load(), BytesWritten: c.bytesWritten.Load(),
-		Dropped: c.dropped.Load(), Reconnects: c.reconnects.Load(), DialFailures: c.dialFail.Load(),
+		Dropped: c.dropped.Load(),
 	}
 }
 

@@ -20,7 +20,6 @@ type Stats struct {
 type counters struct {
 	bytesRead, framesRead, eventsRead, eventErrors atomic.Uint64
 	commandsSent, commandErrors                    atomic.Uint64
-	reconnects, dialFailures                       atomic.Uint64
 	lastEvent                                      atomic.Int64 // unix nanoseconds
 }
 
@@ -32,8 +31,6 @@ func (c *counters) snapshot() Stats {
 		EventErrors:   c.eventErrors.Load(),
 		CommandsSent:  c.commandsSent.Load(),
 		CommandErrors: c.commandErrors.Load(),
-		Reconnects:    c.reconnects.Load(),
-		DialFailures:  c.dialFailures.Load(),
 	}
 }
 
