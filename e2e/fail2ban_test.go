@@ -70,6 +70,8 @@ freeswitch:
 		return ""
 	})
 	promtoolCheck(t, body)
+	checkMetricsDoc(t, body, "../docs/metrics-fail2ban.md", "a scrape of a real fail2ban server (`e2e/fail2ban_test.go`)",
+		func(n string) bool { return strings.HasPrefix(n, "fail2ban_") })
 
 	h := healthOf(t, e)
 	if v := h["fail2ban/f2b-absent"]; v.Connected || !strings.Contains(v.LastError, "Failed to access socket path") {
