@@ -107,7 +107,9 @@ modules:
 	})
 	promtoolCheck(t, body)
 	checkMetricsDoc(t, body, "../docs/metrics-vicidial.md", "a scrape of a real MariaDB holding ViciDial's schema (`e2e/vicidial_test.go`)",
-		func(n string) bool { return strings.HasPrefix(n, "vicidial_") || strings.HasPrefix(n, "voip_exporter_sql_") })
+		func(n string) bool {
+			return strings.HasPrefix(n, "vicidial_") || strings.HasPrefix(n, "voip_exporter_sql_")
+		})
 	for series, want := range map[string]string{
 		`vicidial_up{server="vici-down"}`:                                                            "0",
 		`vicidial_up{server="vici-badpw"}`:                                                           "0",
