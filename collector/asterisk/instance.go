@@ -1,0 +1,266 @@
+package asterisk
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/voip-exporter/voip_exporter/ami"
+	"github.com/voip-exporter/voip_exporter/config"
+	"github.com/voip-exporter/voip_exporter/source"
+)
+
+var (
+	connUpDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "connection", "up"),
+		"Whether the exporter's persistent connection to the instance is up (1) or not (0).",
+		[]string{"source"}, nil)
+	reconnectsDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "", "reconnects_total"),
+		"Connections to the instance re-established after a loss.",
+		[]string{"source"}, nil)
+	dialFailuresDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "", "connect_failures_total"),
+		"Failed connection attempts (dial, authentication or setup) to the instance.",
+		[]string{"source"}, nil)
+	amiBytesDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "ami", "bytes_read_total"),
+		"Bytes read from the Asterisk Manager Interface.", nil, nil)
+	amiMessagesDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "ami", "messages_read_total"),
+		"AMI messages (responses and events) read.", nil, nil)
+	amiEventsDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "ami", "events_read_total"),
+		"Unsolicited AMI events read (event-list items not included).", nil, nil)
+	amiActionsDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "ami", "actions_total"),
+		"AMI actions sent: one round trip each.", nil, nil)
+	amiActionErrorsDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "ami", "action_errors_total"),
+		"AMI actions that failed (transport error, timeout or Response: Error).", nil, nil)
+	cliCommandsDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "cli", "commands_total"),
+		"`asterisk -rx` commands run (CLI mode).", nil, nil)
+	cliErrorsDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "cli", "command_errors_total"),
+		"`asterisk -rx` commands that failed: exit status, timeout, Asterisk not running (an unknown command is an answer, not a failure).", nil, nil)
+)
+
+// Instance is one configured Asterisk: in AMI mode a persistent, reconnecting
+// AMI client (with RTCP event tracking), in CLI mode `asterisk -rx` runs;
+// and the collector over either.
+type Instance struct {
+	cfg    config.Asterisk
+	client *ami.Client // AMI mode
+	cli    *CLI        // CLI mode
+	rtcp   *RTCPTracker
+	coll   *source.Collector[API]
+	log    *slog.Logger
+}
+
+// NewInstance builds the instance; Run connects it (AMI mode).
+func NewInstance(cfg config.Asterisk, scrapers []source.Scraper[API], logger *slog.Logger) (*Instance, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	i := &Instance{cfg: cfg, log: logger}
+	var kept []source.Scraper[API]
+	for _, s := range scrapers {
+		if o, ok := s.(optional); !ok || o.configured() {
+			kept = append(kept, s)
+		}
+	}
+	scrapers = kept
+	var base API
+	switch cfg.Mode {
+	case config.AsteriskModeCLI:
+		cli, err := NewCLI(cfg.CLIArgs(), cfg.Timeout)
+		if err != nil {
+			return nil, err
+		}
+		i.cli, base = cli, cli
+		var kept []source.Scraper[API]
+		for _, s := range scrapers {
+			if _, ok := s.(amiOnly); ok {
+				logger.Info("asterisk collector needs AMI and is off in CLI mode", "collector", s.Name(), "help", s.Help())
+				continue
+			}
+			kept = append(kept, s)
+		}
+		scrapers = kept
+	default:
+		if cfg.RTCPEnabled() {
+			i.rtcp = NewRTCPTracker()
+		}
+		opts := ami.ClientOptions{
+			Address:       cfg.Address,
+			Username:      cfg.Username,
+			Secret:        string(cfg.Secret),
+			Events:        "off",
+			DialTimeout:   cfg.Timeout,
+			ActionTimeout: cfg.Timeout,
+			Logger:        logger,
+			OnConnect:     i.onConnect,
+		}
+		if i.rtcp != nil {
+			opts.OnEvent = i.rtcp.Handle
+		}
+		client, err := ami.NewClient(opts)
+		if err != nil {
+			return nil, fmt.Errorf("asterisk %s: %w", cfg.Name, err)
+		}
+		i.client, base = client, AMIAPI{Conn: client}
+	}
+	i.coll = &source.Collector[API]{Source: Namespace, Client: memoAPI{inner: base}, Scrapers: logNoData(scrapers, logger), Logger: logger, Ready: i.ready}
+	return i, nil
+}
+
+// onConnect asks for the RTCP and Hangup events only (the login asked for
+// none). An account without the classes or the Filter action still works:
+// the RTCP figures are then missing, which one log line says.
+func (i *Instance) onConnect(ctx context.Context, c *ami.Conn) error {
+	if i.rtcp == nil {
+		return nil
+	}
+	i.rtcp.Reset()
+	if _, err := c.Action(ctx, "Events", ami.Header{Key: "EventMask", Value: "call,reporting"}); err != nil {
+		i.log.Warn("asterisk manager: cannot subscribe to RTCP events (the account needs read=call,reporting); no asterisk_rtcp_* metrics", "error", err.Error())
+		return nil
+	}
+	for _, f := range []string{"Event: Hangup", "Event: RTCP"} {
+		if _, err := c.Action(ctx, "Filter", ami.Header{Key: "Operation", Value: "Add"}, ami.Header{Key: "Filter", Value: f}); err != nil {
+			i.log.Info("asterisk manager: the Filter action was refused (write=system); every call event will be read", "error", err.Error())
+			break
+		}
+	}
+	return nil
+}
+
+// Client is the instance's AMI client (nil in CLI mode).
+func (i *Instance) Client() *ami.Client { return i.client }
+
+// Source implements source.Instance.
+func (i *Instance) Source() string { return Namespace }
+
+// Name implements source.Instance.
+func (i *Instance) Name() string { return i.cfg.Name }
+
+// Address implements source.Instance: the AMI address, or "cli" plus the program.
+func (i *Instance) Address() string {
+	if i.cli != nil {
+		return "cli:" + i.cfg.CLIArgs()[0]
+	}
+	return i.cfg.Address
+}
+
+// Timeout implements source.Instance.
+func (i *Instance) Timeout() time.Duration { return i.cfg.Timeout }
+
+// Run implements source.Instance: in AMI mode it keeps the connection up
+// until ctx ends.
+func (i *Instance) Run(ctx context.Context) {
+	if i.client != nil {
+		_ = i.client.Run(ctx)
+		return
+	}
+	<-ctx.Done()
+}
+
+// Close stops the AMI client (Run returns).
+func (i *Instance) Close() {
+	if i.client != nil {
+		i.client.Close()
+	}
+}
+
+func (i *Instance) ready() error {
+	if i.client == nil {
+		return nil // CLI mode: every scrape tries
+	}
+	st := i.client.Status()
+	if st.Connected {
+		return nil
+	}
+	if st.LastError != "" {
+		return fmt.Errorf("not connected: %s", st.LastError)
+	}
+	return fmt.Errorf("not connected yet")
+}
+
+// Collect implements source.Instance: every scraper under one scrape
+// memo, so each action or command is sent once.
+func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
+	_ = i.coll.Collect(WithScrape(ctx), ch)
+	if i.rtcp != nil {
+		collectRTCP(ch, i.rtcp)
+	}
+	if i.client == nil {
+		ch <- prometheus.MustNewConstMetric(cliCommandsDesc, prometheus.CounterValue, float64(i.cli.commands.Load()))
+		ch <- prometheus.MustNewConstMetric(cliErrorsDesc, prometheus.CounterValue, float64(i.cli.errors.Load()))
+		return
+	}
+	st := i.client.Status()
+	stats := i.client.Stats()
+	ch <- prometheus.MustNewConstMetric(connUpDesc, prometheus.GaugeValue, boolFloat(st.Connected), Namespace)
+	ch <- prometheus.MustNewConstMetric(reconnectsDesc, prometheus.CounterValue, float64(stats.Reconnects), Namespace)
+	ch <- prometheus.MustNewConstMetric(dialFailuresDesc, prometheus.CounterValue, float64(stats.DialFailures), Namespace)
+	sendAMIStats(ch, stats)
+}
+
+func sendAMIStats(ch chan<- prometheus.Metric, s ami.Stats) {
+	ch <- prometheus.MustNewConstMetric(amiBytesDesc, prometheus.CounterValue, float64(s.BytesRead))
+	ch <- prometheus.MustNewConstMetric(amiMessagesDesc, prometheus.CounterValue, float64(s.MessagesRead))
+	ch <- prometheus.MustNewConstMetric(amiEventsDesc, prometheus.CounterValue, float64(s.EventsRead))
+	ch <- prometheus.MustNewConstMetric(amiActionsDesc, prometheus.CounterValue, float64(s.ActionsSent))
+	ch <- prometheus.MustNewConstMetric(amiActionErrorsDesc, prometheus.CounterValue, float64(s.ActionErrors))
+}
+
+// Health implements source.Instance.
+func (i *Instance) Health() source.Health {
+	h := source.Health{Source: Namespace, Name: i.cfg.Name, Address: i.Address()}
+	if i.client == nil {
+		ok, lastOK, lastErr, lastErrAt := i.cli.status()
+		h.Connected, h.ConnectedSince, h.LastError, h.LastErrorTime = ok, lastOK, lastErr, lastErrAt
+		return h
+	}
+	st := i.client.Status()
+	h.Connected, h.ConnectedSince, h.LastEvent = st.Connected, st.ConnectedSince, st.LastEvent
+	h.LastError, h.LastErrorTime, h.Reconnects = st.LastError, st.LastErrorTime, st.Reconnects
+	return h
+}
+
+// logNoData wraps scrapers so that the first "no data" of each (a module not
+// loaded, CLI mode without AMI…) is logged once, at Info level.
+func logNoData(scrapers []source.Scraper[API], logger *slog.Logger) []source.Scraper[API] {
+	out := make([]source.Scraper[API], len(scrapers))
+	for k, s := range scrapers {
+		out[k] = &noDataLogger{Scraper: s, log: logger}
+	}
+	return out
+}
+
+type noDataLogger struct {
+	source.Scraper[API]
+	log    *slog.Logger
+	mu     sync.Mutex
+	logged bool
+}
+
+func (s *noDataLogger) Scrape(ctx context.Context, api API, ch chan<- prometheus.Metric) error {
+	err := s.Scraper.Scrape(ctx, api, ch)
+	if source.IsNoData(err) {
+		s.mu.Lock()
+		first := !s.logged
+		s.logged = true
+		s.mu.Unlock()
+		if first {
+			s.log.Info("asterisk collector has no data; it stays quiet until the exporter restarts",
+				"collector", s.Name(), "reason", err.Error())
+		}
+	}
+	return err
+}
