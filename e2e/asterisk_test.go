@@ -105,6 +105,8 @@ modules:
 		t.Fatalf("/metrics = %d", code)
 	}
 	promtoolCheck(t, body)
+	checkMetricsDoc(t, body, "../docs/metrics-asterisk.md", "a scrape of simulated Asterisk servers with calls, a conference and RTCP up (`e2e/asterisk_test.go`)",
+		func(n string) bool { return strings.HasPrefix(n, "asterisk_") })
 	for series, want := range map[string]string{
 		`asterisk_up{server="badsecret"}`:                                                         "0",
 		`asterisk_up{server="refused"}`:                                                           "0",
