@@ -22,13 +22,23 @@ func overview() Dashboard {
 				{Title: "Calls", Kind: TimeSeries, Width: 8, Stack: true,
 					Queries: []Query{
 						{Expr: `sum by (server) (freeswitch_current_calls{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"},
-						{Expr: `sum by (server) (kamailio_dlg_stats_active_all{server=~"$server"})`, Legend: "Kamailio dialogs {{server}}"}}},
+						{Expr: `sum by (server) (kamailio_dlg_stats_active_all{server=~"$server"})`, Legend: "Kamailio dialogs {{server}}"},
+						{Expr: `sum by (server) (asterisk_active_calls{server=~"$server"})`, Legend: "Asterisk {{server}}"}}},
 				{Title: "Channels", Kind: TimeSeries, Width: 8, Stack: true,
 					Queries: []Query{{Expr: `sum by (server) (freeswitch_current_channels{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"}}},
 				{Title: "Trunks down", Kind: Stat, Width: 8, Description: "Gateways whose OPTIONS pings fail.",
 					Queries: []Query{{Expr: `(count(freeswitch_sofia_gateway_up{server=~"$server"} == 0) or vector(0))` +
-						` + (count(kamailio_dispatcher_list_target{server=~"$server"} == 0) or vector(0))`, Legend: "gateways + dispatcher targets"}},
+						` + (count(kamailio_dispatcher_list_target{server=~"$server"} == 0) or vector(0))` +
+						` + (count(asterisk_sip_peer_up{server=~"$server"} == 0) or vector(0))` +
+						` + (count(asterisk_pjsip_endpoint_up{server=~"$server"} == 0) or vector(0))`, Legend: "gateways, dispatcher targets, SIP peers"}},
 					Thresholds: []Threshold{green, at(1, "red")}},
+			}},
+			{Title: "Contact centre", Panels: []Panel{
+				{Title: "Calls in queue", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(vicidial_queue_depth{server=~"$server"}) or vector(0)`}},
+					Thresholds: []Threshold{green, at(5, "yellow"), at(10, "red")}},
+				{Title: "Missing recordings (1 h)", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(vicidial_recordings_missing{server=~"$server"}) or vector(0)`}},
+					Thresholds: []Threshold{green, at(1, "yellow"), at(5, "red")}},
+				{Title: "fail2ban active bans", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(fail2ban_active_bans{server=~"$server"}) or vector(0)`}}},
 			}},
 			{Title: "Exporter", Panels: []Panel{
 				{Title: "Scrape duration by source", Kind: TimeSeries, Width: 12, Unit: "s",
