@@ -5,9 +5,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/voip-exporter/voip_exporter/reconnect"
 )
 
 // ClientOptions configures a Client. Zero values take the defaults.
@@ -53,19 +53,7 @@ type Status struct {
 type Client struct {
 	opts ClientOptions
 	st   counters
-	log  *slog.Logger
-
-	conn atomic.Pointer[Conn]
-
-	mu        sync.Mutex
-	since     time.Time
-	lastErr   string
-	lastErrAt time.Time
-	running   bool
-
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
+	keep *reconnect.Keeper[*Conn]
 }
 
 // NewClient validates opts and returns a Client; call Run to connect.
@@ -97,11 +85,14 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	case opts.PingInterval < 0:
 		opts.PingInterval = 0
 	}
-	c := &Client{opts: opts, log: opts.Logger, done: make(chan struct{})}
-	if c.log == nil {
-		c.log = slog.Default()
-	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c := &Client{opts: opts}
+	c.keep = reconnect.New(reconnect.Options[*Conn]{
+		What:    "asterisk manager",
+		Address: opts.Address,
+		Dial:    c.connect,
+		Backoff: reconnect.Backoff{Min: opts.BackoffMin, Max: opts.BackoffMax},
+		Logger:  opts.Logger,
+	})
 	return c, nil
 }
 
@@ -110,98 +101,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 // logged at Warn level and counted; retries wait Backoff{BackoffMin,
 // BackoffMax}.Delay(attempt). The attempt count restarts once a connection
 // has stayed up for BackoffMax.
-func (c *Client) Run(ctx context.Context) error {
-	c.mu.Lock()
-	if c.running {
-		c.mu.Unlock()
-		return errors.New("ami: Client.Run called twice")
-	}
-	c.running = true
-	c.mu.Unlock()
-	defer close(c.done)
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(c.ctx, cancel)
-	defer stop()
-
-	bo := Backoff{Min: c.opts.BackoffMin, Max: c.opts.BackoffMax}
-	attempt, connected := 0, false
-	for {
-		conn, err := c.connect(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return c.exitErr(ctx)
-			}
-			c.st.dialFailures.Add(1)
-			c.setErr(err)
-			d := bo.Delay(attempt)
-			c.log.Warn("asterisk manager: connect failed",
-				"address", c.opts.Address, "attempt", attempt+1, "retry_in", d, "error", err.Error())
-			attempt++
-			if !sleepCtx(ctx, d) {
-				return c.exitErr(ctx)
-			}
-			continue
-		}
-		msg := "asterisk manager: connected"
-		if connected {
-			c.st.reconnects.Add(1)
-			msg = "asterisk manager: reconnected"
-		}
-		connected = true
-		up := time.Now()
-		c.mu.Lock()
-		c.since = up
-		c.mu.Unlock()
-		c.conn.Store(conn)
-		c.log.Info(msg, "address", c.opts.Address, "ami_version", conn.Version(), "reconnects", c.st.reconnects.Load())
-
-		select {
-		case <-conn.Done():
-		case <-ctx.Done():
-		}
-		c.conn.Store(nil)
-		c.mu.Lock()
-		c.since = time.Time{}
-		c.mu.Unlock()
-		if ctx.Err() != nil {
-			conn.Close()
-			<-conn.Done()
-			return c.exitErr(ctx)
-		}
-		err = conn.Err()
-		c.setErr(err)
-		if time.Since(up) >= c.opts.BackoffMax {
-			attempt = 0
-		}
-		d := bo.Delay(attempt)
-		c.log.Warn("asterisk manager: connection lost, will reconnect",
-			"address", c.opts.Address, "retry_in", d, "error", err.Error())
-		attempt++
-		if !sleepCtx(ctx, d) {
-			return c.exitErr(ctx)
-		}
-	}
-}
-
-func (c *Client) exitErr(ctx context.Context) error {
-	if c.ctx.Err() != nil {
-		return nil // Close
-	}
-	return ctx.Err()
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+func (c *Client) Run(ctx context.Context) error { return c.keep.Run(ctx) }
 
 func (c *Client) connect(ctx context.Context) (*Conn, error) {
 	conn, err := Dial(ctx, c.opts.Address, Options{
@@ -215,7 +115,7 @@ func (c *Client) connect(ctx context.Context) (*Conn, error) {
 		MaxListItems:  c.opts.MaxListItems,
 		OnEvent:       c.opts.OnEvent,
 		TLS:           c.opts.TLS,
-		Logger:        c.log,
+		Logger:        c.opts.Logger,
 		counters:      &c.st,
 	})
 	if err != nil {
@@ -234,20 +134,14 @@ func (c *Client) connect(ctx context.Context) (*Conn, error) {
 	return conn, nil
 }
 
-func (c *Client) setErr(err error) {
-	if err == nil {
-		return
-	}
-	c.mu.Lock()
-	c.lastErr, c.lastErrAt = err.Error(), time.Now()
-	c.mu.Unlock()
+// Conn returns the current connection, or nil when there is none.
+func (c *Client) Conn() *Conn {
+	conn, _ := c.keep.Current()
+	return conn
 }
 
-// Conn returns the current connection, or nil when there is none.
-func (c *Client) Conn() *Conn { return c.conn.Load() }
-
 func (c *Client) current() (*Conn, error) {
-	if conn := c.conn.Load(); conn != nil {
+	if conn, ok := c.keep.Current(); ok {
 		return conn, nil
 	}
 	return nil, ErrNotConnected
@@ -283,38 +177,32 @@ func (c *Client) Command(ctx context.Context, command string) (string, error) {
 
 // Status returns the connection state.
 func (c *Client) Status() Status {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	conn := c.conn.Load()
+	st := c.keep.State()
 	s := Status{
-		Connected:      conn != nil,
-		ConnectedSince: c.since,
+		Connected:      st.Connected,
+		ConnectedSince: st.ConnectedSince,
 		LastEvent:      c.st.lastEventTime(),
-		LastError:      c.lastErr,
-		LastErrorTime:  c.lastErrAt,
-		Reconnects:     c.st.reconnects.Load(),
+		LastError:      st.LastError,
+		LastErrorTime:  st.LastErrorTime,
+		Reconnects:     st.Reconnects,
 	}
-	if conn != nil {
+	if conn, ok := c.keep.Current(); ok {
 		s.Version = conn.Version()
 	}
 	return s
 }
 
 // Stats returns the counters summed over all connections.
-func (c *Client) Stats() Stats { return c.st.snapshot() }
+func (c *Client) Stats() Stats {
+	s := c.st.snapshot()
+	st := c.keep.State()
+	s.Reconnects, s.DialFailures = st.Reconnects, st.DialFailures
+	return s
+}
 
 // Close stops Run (waiting for it if it is running) and closes the
 // connection with a Logoff.
 func (c *Client) Close() error {
-	c.cancel()
-	if conn := c.conn.Load(); conn != nil {
-		conn.Close()
-	}
-	c.mu.Lock()
-	running := c.running
-	c.mu.Unlock()
-	if running {
-		<-c.done
-	}
+	c.keep.Close()
 	return nil
 }

@@ -21,7 +21,6 @@ type Stats struct {
 type counters struct {
 	bytesRead, messagesRead, eventsRead, listItems, unmatched atomic.Uint64
 	actionsSent, actionErrors                                 atomic.Uint64
-	reconnects, dialFailures                                  atomic.Uint64
 	lastEvent                                                 atomic.Int64 // unix nanoseconds
 }
 
@@ -34,8 +33,6 @@ func (c *counters) snapshot() Stats {
 		Unmatched:    c.unmatched.Load(),
 		ActionsSent:  c.actionsSent.Load(),
 		ActionErrors: c.actionErrors.Load(),
-		Reconnects:   c.reconnects.Load(),
-		DialFailures: c.dialFailures.Load(),
 	}
 }
 
