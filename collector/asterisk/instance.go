@@ -15,18 +15,6 @@ import (
 )
 
 var (
-	connUpDesc = prometheus.NewDesc(
-		prometheus.BuildFQName(source.SelfNamespace, "connection", "up"),
-		"Whether the exporter's persistent connection to the instance is up (1) or not (0).",
-		[]string{"source"}, nil)
-	reconnectsDesc = prometheus.NewDesc(
-		prometheus.BuildFQName(source.SelfNamespace, "", "reconnects_total"),
-		"Connections to the instance re-established after a loss.",
-		[]string{"source"}, nil)
-	dialFailuresDesc = prometheus.NewDesc(
-		prometheus.BuildFQName(source.SelfNamespace, "", "connect_failures_total"),
-		"Failed connection attempts (dial, authentication or setup) to the instance.",
-		[]string{"source"}, nil)
 	amiBytesDesc = prometheus.NewDesc(
 		prometheus.BuildFQName(source.SelfNamespace, "ami", "bytes_read_total"),
 		"Bytes read from the Asterisk Manager Interface.", nil, nil)
@@ -205,9 +193,7 @@ func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
 	}
 	st := i.client.Status()
 	stats := i.client.Stats()
-	ch <- prometheus.MustNewConstMetric(connUpDesc, prometheus.GaugeValue, boolFloat(st.Connected), Namespace)
-	ch <- prometheus.MustNewConstMetric(reconnectsDesc, prometheus.CounterValue, float64(stats.Reconnects), Namespace)
-	ch <- prometheus.MustNewConstMetric(dialFailuresDesc, prometheus.CounterValue, float64(stats.DialFailures), Namespace)
+	source.SendConnection(ch, Namespace, source.Connection{Up: st.Connected, Reconnects: stats.Reconnects, ConnectFailures: stats.DialFailures})
 	sendAMIStats(ch, stats)
 }
 

@@ -14,18 +14,6 @@ import (
 )
 
 var (
-	connUpDesc = prometheus.NewDesc(
-		prometheus.BuildFQName(source.SelfNamespace, "connection", "up"),
-		"Whether the exporter's persistent connection to the instance is up (1) or not (0).",
-		[]string{"source"}, nil)
-	reconnectsDesc = prometheus.NewDesc(
-		prometheus.BuildFQName(source.SelfNamespace, "", "reconnects_total"),
-		"Connections to the instance re-established after a loss.",
-		[]string{"source"}, nil)
-	dialFailuresDesc = prometheus.NewDesc(
-		prometheus.BuildFQName(source.SelfNamespace, "", "connect_failures_total"),
-		"Failed connection attempts (dial, authentication or setup) to the instance.",
-		[]string{"source"}, nil)
 	rpcCallsDesc = prometheus.NewDesc(
 		prometheus.BuildFQName(source.SelfNamespace, "binrpc", "calls_total"),
 		"BINRPC calls made to Kamailio.", nil, nil)
@@ -112,9 +100,7 @@ func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
 	_ = i.coll.Collect(ctx, ch)
 	st := i.client.Status()
 	s := i.client.Stats()
-	ch <- prometheus.MustNewConstMetric(connUpDesc, prometheus.GaugeValue, boolFloat(st.Connected), Namespace)
-	ch <- prometheus.MustNewConstMetric(reconnectsDesc, prometheus.CounterValue, float64(s.Reconnects), Namespace)
-	ch <- prometheus.MustNewConstMetric(dialFailuresDesc, prometheus.CounterValue, float64(s.DialFailures), Namespace)
+	source.SendConnection(ch, Namespace, source.Connection{Up: st.Connected, Reconnects: s.Reconnects, ConnectFailures: s.DialFailures})
 	sendRPCStats(ch, s)
 }
 
