@@ -8,8 +8,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -44,75 +42,25 @@ func ParseProbeTarget(target string) (user, addr string, err error) {
 	return user, net.JoinHostPort(host, port), nil
 }
 
-// Probe is a one-off instance for /probe targets that are not configured:
-// it logs in, scrapes once and logs off within one collection.
-type Probe struct {
-	target   string
-	module   config.Module
-	scrapers []source.Scraper[API]
-	log      *slog.Logger
-
-	mu      sync.Mutex
-	lastErr string
-	errAt   time.Time
-}
-
-// NewProbe builds a probe of target ("[user@]host[:port]") with the module's settings.
-func NewProbe(target string, module config.Module, scrapers []source.Scraper[API], logger *slog.Logger) *Probe {
-	return &Probe{target: target, module: module, scrapers: scrapers, log: logger}
-}
-
-// Source implements source.Instance.
-func (p *Probe) Source() string { return Namespace }
-
-// Name implements source.Instance: a probe is named by its target.
-func (p *Probe) Name() string { return p.target }
-
-// Address implements source.Instance.
-func (p *Probe) Address() string { return p.target }
-
-// Timeout implements source.Instance.
-func (p *Probe) Timeout() time.Duration { return p.module.Timeout }
-
-// Run implements source.Instance; a probe keeps no connection.
-func (p *Probe) Run(context.Context) {}
-
-// Close implements the web package's probe release; nothing is held.
-func (p *Probe) Close() {}
-
-// Collect logs in to the target and scrapes it once.
-func (p *Probe) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
-	coll := &source.Collector[API]{Source: Namespace, Scrapers: p.scrapers, Logger: p.log}
-	user, addr, err := ParseProbeTarget(p.target)
-	var conn *ami.Conn
-	if err == nil {
-		conn, err = ami.Dial(ctx, addr, ami.Options{Username: user, Secret: string(p.module.Password),
-			DialTimeout: p.module.Timeout, ActionTimeout: p.module.Timeout})
+// NewProbe builds a one-off instance for a /probe target
+// ("[user@]host[:port]") that is not configured: it logs in with the
+// module's password, scrapes once and logs off within one collection.
+func NewProbe(target string, module config.Module, scrapers []source.Scraper[API], logger *slog.Logger) *source.Probe[API] {
+	return &source.Probe[API]{
+		Kind: Namespace, Target: target, Deadline: module.Timeout, Scrapers: scrapers, Logger: logger,
+		ScrapeContext: WithScrape,
+		Connect: func(ctx context.Context) (API, func(), func(chan<- prometheus.Metric), error) {
+			user, addr, err := ParseProbeTarget(target)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			conn, err := ami.Dial(ctx, addr, ami.Options{Username: user, Secret: string(module.Password),
+				DialTimeout: module.Timeout, ActionTimeout: module.Timeout})
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			stats := func(ch chan<- prometheus.Metric) { sendAMIStats(ch, conn.Stats()) }
+			return memoAPI{inner: AMIAPI{Conn: conn}}, func() { conn.Close() }, stats, nil
+		},
 	}
-	if err != nil {
-		p.setErr(err)
-		p.log.Warn("asterisk probe could not log in", "target", p.target, "err", err)
-		coll.Ready = func() error { return err }
-		_ = coll.Collect(ctx, ch)
-		return
-	}
-	defer conn.Close()
-	coll.Client = memoAPI{inner: AMIAPI{Conn: conn}}
-	if err := coll.Collect(WithScrape(ctx), ch); err != nil {
-		p.setErr(err)
-	}
-	sendAMIStats(ch, conn.Stats())
-}
-
-func (p *Probe) setErr(err error) {
-	p.mu.Lock()
-	p.lastErr, p.errAt = err.Error(), time.Now()
-	p.mu.Unlock()
-}
-
-// Health implements source.Instance.
-func (p *Probe) Health() source.Health {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return source.Health{Source: Namespace, Name: p.target, Address: p.target, LastError: p.lastErr, LastErrorTime: p.errAt}
 }

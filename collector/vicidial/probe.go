@@ -8,7 +8,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -60,87 +59,35 @@ func ParseProbeTarget(target string) (ProbeTarget, error) {
 	return t, nil
 }
 
-// Probe is a one-off instance for a /probe target that is not configured: it
-// connects with the module's password, scrapes once and disconnects.
-type Probe struct {
-	target   string
-	module   config.Module
-	scrapers []source.Scraper[*DB]
-	log      *slog.Logger
-
-	mu      sync.Mutex
-	lastErr string
-	errAt   time.Time
-}
-
-// NewProbe builds a probe of target with the module's settings.
-func NewProbe(target string, module config.Module, scrapers []source.Scraper[*DB], logger *slog.Logger) *Probe {
+// NewProbe builds a one-off instance for a /probe target
+// ("[user@]host[:port][/database]") that is not configured: it connects with
+// the module's password, scrapes once and disconnects.
+func NewProbe(target string, module config.Module, scrapers []source.Scraper[*DB], logger *slog.Logger) *source.Probe[*DB] {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Probe{target: target, module: module, scrapers: scrapers, log: logger}
-}
-
-// Source implements source.Instance.
-func (p *Probe) Source() string { return Namespace }
-
-// Name implements source.Instance: a probe is named by its target.
-func (p *Probe) Name() string { return p.target }
-
-// Address implements source.Instance.
-func (p *Probe) Address() string { return p.target }
-
-// Timeout implements source.Instance.
-func (p *Probe) Timeout() time.Duration { return p.module.Timeout }
-
-// Run implements source.Instance; a probe keeps no connection.
-func (p *Probe) Run(context.Context) {}
-
-// Close implements the web package's probe release; nothing is held.
-func (p *Probe) Close() {}
-
-// Collect connects to the target and scrapes it once.
-func (p *Probe) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
-	coll := &source.Collector[*DB]{Source: Namespace, Scrapers: p.scrapers, Logger: p.log}
-	t, err := ParseProbeTarget(p.target)
-	var db *DB
-	if err == nil {
-		mc := mysql.NewConfig()
-		mc.User, mc.Passwd, mc.Net, mc.Addr, mc.DBName = t.User, string(p.module.Password), "tcp", t.Addr, t.Database
-		mc.Timeout, mc.ReadTimeout, mc.WriteTimeout = p.module.Timeout, p.module.Timeout, p.module.Timeout
-		mc.Logger = driverLogger{p.log}
-		pool, perr := OpenPool(mc, 2, 2, time.Minute)
-		if err = perr; err == nil {
-			defer pool.Close()
-			db = NewDB(pool, p.log)
-			err = pool.PingContext(ctx)
-		}
-	} else {
-		err = fmt.Errorf("target %q: %w (want [user@]host[:port][/database])", p.target, err)
+	return &source.Probe[*DB]{
+		Kind: Namespace, Target: target, Deadline: module.Timeout, Scrapers: scrapers, Logger: logger,
+		Connect: func(ctx context.Context) (*DB, func(), func(chan<- prometheus.Metric), error) {
+			t, err := ParseProbeTarget(target)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("target %q: %w (want [user@]host[:port][/database])", target, err)
+			}
+			mc := mysql.NewConfig()
+			mc.User, mc.Passwd, mc.Net, mc.Addr, mc.DBName = t.User, string(module.Password), "tcp", t.Addr, t.Database
+			mc.Timeout, mc.ReadTimeout, mc.WriteTimeout = module.Timeout, module.Timeout, module.Timeout
+			mc.Logger = driverLogger{logger}
+			pool, err := OpenPool(mc, 2, 2, time.Minute)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if err := pool.PingContext(ctx); err != nil {
+				pool.Close()
+				return nil, nil, nil, err
+			}
+			db := NewDB(pool, logger)
+			stats := func(ch chan<- prometheus.Metric) { sendPoolStats(ch, db.SQL.Stats()) }
+			return db, func() { pool.Close() }, stats, nil
+		},
 	}
-	if err != nil {
-		p.setErr(err)
-		p.log.Warn("probe could not connect", "target", p.target, "err", err)
-		coll.Ready = func() error { return err }
-		_ = coll.Collect(ctx, ch)
-		return
-	}
-	coll.Client = db
-	if err := coll.Collect(ctx, ch); err != nil {
-		p.setErr(err)
-	}
-	sendPoolStats(ch, db.SQL.Stats())
-}
-
-func (p *Probe) setErr(err error) {
-	p.mu.Lock()
-	p.lastErr, p.errAt = err.Error(), time.Now()
-	p.mu.Unlock()
-}
-
-// Health implements source.Instance.
-func (p *Probe) Health() source.Health {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return source.Health{Source: Namespace, Name: p.target, Address: p.target, LastError: p.lastErr, LastErrorTime: p.errAt}
 }
