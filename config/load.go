@@ -56,6 +56,11 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if err := applyOverrides(root, lookup); err != nil {
 		return nil, err
 	}
+	for _, h := range overrideHooks {
+		if err := h(root, lookup); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkKnown(name, root, reflect.TypeFor[Config](), ""); err != nil {
 		return nil, err
 	}
@@ -148,6 +153,11 @@ func expandEnv(name string, n *yaml.Node, lookup func(string) (string, bool)) er
 	}
 	return nil
 }
+
+// overrideHooks apply finer environment overrides after applyOverrides (a
+// source's file may add one from init, e.g. quality.go's
+// VOIP_EXPORTER_OTLP_ENDPOINT).
+var overrideHooks []func(root *yaml.Node, lookup func(string) (string, bool)) error
 
 // applyOverrides replaces a top-level key with the YAML (or JSON) held by
 // VOIP_EXPORTER_<KEY>, as seed 001's FSAGENT_* variables do.

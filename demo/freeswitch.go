@@ -15,12 +15,20 @@ const fsPassword = "ClueCon"
 
 func init() { register("freeswitch", startFreeSWITCH) }
 
+// demoRTCPInterval is short so that live call-quality metrics move within
+// a couple of scrapes (FreeSWITCH's own default is 5 s).
+const demoRTCPInterval = 2 * time.Second
+
 // startFreeSWITCH launches two simulated FreeSWITCH servers whose call
-// count and quality mix move over time.
+// count and quality mix (good, lossy, jittery) move over time, over a few
+// tenant domains, so the call-quality metrics and the status page show a
+// spread. Their records go to OTLP only if otlp.endpoint is configured.
 func startFreeSWITCH(ctx context.Context, logger *slog.Logger) (part, error) {
 	loads := []fssim.LoadProfile{
-		{TargetCalls: 12, MixGood: 0.7, MixLossy: 0.2, MixJittery: 0.1, Period: 10 * time.Minute},
-		{TargetCalls: 5, MixGood: 0.4, MixLossy: 0.3, MixJittery: 0.3, Period: 6 * time.Minute},
+		{TargetCalls: 12, MixGood: 0.7, MixLossy: 0.2, MixJittery: 0.1, Period: 10 * time.Minute,
+			Domains: []string{"pbx.example.com", "sales.example.net", "support.example.org"}, MinDuration: 15 * time.Second, MaxDuration: 90 * time.Second},
+		{TargetCalls: 5, MixGood: 0.4, MixLossy: 0.3, MixJittery: 0.3, Period: 6 * time.Minute,
+			Domains: []string{"tenant-a.example", "tenant-b.example"}, MinDuration: 10 * time.Second, MaxDuration: 60 * time.Second},
 	}
 	var (
 		servers []*fssim.Server
@@ -38,7 +46,7 @@ func startFreeSWITCH(ctx context.Context, logger *slog.Logger) (part, error) {
 			Hostname:          name,
 			Seed:              int64(i + 1),
 			HeartbeatInterval: 20 * time.Second,
-			RTCPInterval:      5 * time.Second,
+			RTCPInterval:      demoRTCPInterval,
 		})
 		if err := srv.Start("127.0.0.1:0"); err != nil {
 			closeAll()

@@ -22,9 +22,30 @@ func init() {
 			toggles = source.AddCollectorFlags(app, fscollector.Namespace, fscollector.Scrapers())
 		},
 		build: func(ctx context.Context, cfg *config.Config, logger *slog.Logger) ([]source.Instance, error) {
+			var q *qualityRuntime
+			if len(cfg.FreeSWITCH) > 0 && cfg.Events.On() {
+				var err error
+				if q, err = newQualityRuntime(cfg, logger); err != nil {
+					return nil, err
+				}
+			}
 			var out []source.Instance
 			for _, fc := range cfg.FreeSWITCH {
-				out = append(out, fscollector.NewInstance(fc, scrapers(), logger.With("kind", "freeswitch", "server", fc.Name)))
+				l := logger.With("kind", "freeswitch", "server", fc.Name)
+				var opts []fscollector.Option
+				if q != nil {
+					o, err := q.option(fc.Name)
+					if err != nil {
+						q.close(ctx)
+						return nil, err
+					}
+					opts = append(opts, o)
+				}
+				inst := fscollector.NewInstance(fc, scrapers(), l, opts...)
+				if q != nil {
+					q.add(inst)
+				}
+				out = append(out, inst)
 			}
 			return out, nil
 		},

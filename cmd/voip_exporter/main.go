@@ -89,6 +89,7 @@ func main() {
 	for _, inst := range instances {
 		go inst.Run(ctx)
 	}
+	defer shutdownQuality() // quality.go: flush leg state and the OTLP queues
 	if len(instances) == 0 {
 		logger.Warn("no instances configured: pass --config.file or --demo")
 	}
@@ -108,6 +109,7 @@ func main() {
 		MaxRequestsInFlight: *maxRequests,
 		Landing:             landing(),
 		StatusPage:          true,
+		Calls:               liveCalls, // quality.go
 	})
 	if err != nil {
 		logger.Error("web setup failed", "err", err)

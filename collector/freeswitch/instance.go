@@ -53,25 +53,42 @@ type Instance struct {
 	client *esl.Client
 	coll   *source.Collector[API]
 	log    *slog.Logger
+
+	qopts   *QualityOptions
+	quality *qualityPath // nil: no event path
 }
 
-// NewInstance builds the instance; Run connects it.
-func NewInstance(cfg config.FreeSWITCH, scrapers []source.Scraper[API], logger *slog.Logger) *Instance {
-	client, err := esl.NewClient(esl.ClientOptions{
+// NewInstance builds the instance; Run connects it. WithQuality adds the
+// event-driven call-quality path on the same connection.
+func NewInstance(cfg config.FreeSWITCH, scrapers []source.Scraper[API], logger *slog.Logger, opts ...Option) *Instance {
+	i := &Instance{cfg: cfg, log: logger}
+	for _, o := range opts {
+		o(i)
+	}
+	co := esl.ClientOptions{
 		Address:        cfg.Address,
 		Password:       string(cfg.Password),
 		DialTimeout:    cfg.Timeout,
 		CommandTimeout: cfg.Timeout,
+		MaxBodyBytes:   MaxReplyBytes,
 		// HEARTBEAT (every 20 s by default) keeps /health's last_event
 		// moving, so a FreeSWITCH whose core is stuck shows even between scrapes.
 		Events: []string{"HEARTBEAT"},
 		Logger: logger,
-	})
+	}
+	if i.qopts != nil {
+		i.quality = newQualityPath(cfg.Name, *i.qopts, logger)
+		co.Events = append(co.Events, i.quality.tracker.Subscriptions()...)
+		co.OnEvent = i.quality.onEvent
+		co.ReuseEvent = true
+		co.OnConnect = i.quality.onConnect
+	}
+	client, err := esl.NewClient(co)
 	if err != nil {
 		// Options come from a validated config; this is a programming error.
 		panic(fmt.Sprintf("freeswitch %s: %v", cfg.Name, err))
 	}
-	i := &Instance{cfg: cfg, client: client, log: logger}
+	i.client = client
 	i.coll = &source.Collector[API]{Source: Namespace, Client: client, Scrapers: scrapers, Logger: logger, Ready: i.ready}
 	return i
 }
@@ -91,8 +108,15 @@ func (i *Instance) Address() string { return i.cfg.Address }
 // Timeout implements source.Instance.
 func (i *Instance) Timeout() time.Duration { return i.cfg.Timeout }
 
-// Run implements source.Instance: it keeps the connection up until ctx ends.
-func (i *Instance) Run(ctx context.Context) { _ = i.client.Run(ctx) }
+// Run implements source.Instance: it keeps the connection up until ctx ends
+// (after loading persisted live legs when the event path has a persistent store).
+func (i *Instance) Run(ctx context.Context) {
+	if i.quality != nil {
+		i.quality.load(ctx)
+		go i.quality.reconcileLoop(ctx, i.client, i.cfg.Timeout)
+	}
+	_ = i.client.Run(ctx)
+}
 
 func (i *Instance) ready() error {
 	st := i.client.Status()
@@ -118,6 +142,9 @@ func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(reconnectsDesc, prometheus.CounterValue, float64(stats.Reconnects), Namespace)
 	ch <- prometheus.MustNewConstMetric(dialFailuresDesc, prometheus.CounterValue, float64(stats.DialFailures), Namespace)
 	sendESLStats(ch, stats)
+	if i.quality != nil {
+		i.quality.collect(ch)
+	}
 }
 
 func sendESLStats(ch chan<- prometheus.Metric, s esl.Stats) {

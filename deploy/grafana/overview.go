@@ -33,6 +33,14 @@ func overview() Dashboard {
 						` + (count(asterisk_pjsip_endpoint_up{server=~"$server"} == 0) or vector(0))`, Legend: "gateways, dispatcher targets, SIP peers"}},
 					Thresholds: []Threshold{green, at(1, "red")}},
 			}},
+			{Title: "Call quality", Panels: []Panel{
+				{Title: "MOS median (E-model), finished legs", Kind: Stat, Width: 8, Min: f(1), Max: f(5),
+					Queries:    []Query{{Expr: `histogram_quantile(0.5, sum by (le) (rate(freeswitch_qos_mos_score_bucket{estimator="emodel",server=~"$server"}[$__rate_interval])))`}},
+					Thresholds: []Threshold{red, at(3.1, orange), at(3.6, "yellow"), at(4.0, "green")}},
+				{Title: "Live call legs", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(freeswitch_quality_live_legs{server=~"$server"}) or vector(0)`}}},
+				{Title: "QoS records dropped (1 h)", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(increase(voip_exporter_otlp_records_dropped_total[1h])) or vector(0)`}},
+					Thresholds: []Threshold{green, at(1, "red")}},
+			}},
 			{Title: "Contact centre", Panels: []Panel{
 				{Title: "Calls in queue", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(vicidial_queue_depth{server=~"$server"}) or vector(0)`}},
 					Thresholds: []Threshold{green, at(5, "yellow"), at(10, "red")}},

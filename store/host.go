@@ -1,0 +1,8 @@
+package store
+
+import "os"
+
+var (
+	osHostname = os.Hostname
+	osGetpid   = os.Getpid
+)

@@ -1,0 +1,86 @@
+// Package redistest runs a real redis-server (Debian's package) for tests: on a free loopback port, without
+// persistence, killed and restarted on demand, stopped when the test ends.
+package redistest
+
+import (
+	"net"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// Server is one redis-server process.
+type Server struct {
+	tb   testing.TB
+	port int
+	dir  string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start starts redis-server on a free port; the test fails (never skips)
+// when it is not installed.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s := &Server{tb: tb, port: port, dir: tb.TempDir()}
+	s.Restart()
+	tb.Cleanup(s.Kill)
+	return s
+}
+
+// Addr is host:port.
+func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
+
+// Restart starts the server (again, empty) on its port and waits until it listens.
+func (s *Server) Restart() {
+	s.tb.Helper()
+	if s.cmd != nil {
+		return
+	}
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		s.tb.Fatalf("redis-server not found (make test installs Debian's redis-server package): %v", err)
+	}
+	cmd := exec.Command(bin, "--save", "", "--appendonly", "no", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--dir", s.dir, "--protected-mode", "yes", "--loglevel", "warning")
+	done := make(chan struct{})
+	if err := cmd.Start(); err != nil {
+		s.tb.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); close(done) }()
+	s.cmd, s.done = cmd, done
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", s.Addr(), 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		select {
+		case <-done:
+			s.tb.Fatalf("redis-server exited at start on %s", s.Addr())
+		default:
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("redis-server did not listen on %s", s.Addr())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Kill stops the server at once (SIGKILL), as a crash would.
+func (s *Server) Kill() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
