@@ -40,6 +40,13 @@ func TestStatusPageInChromium(t *testing.T) {
 		}
 		return ""
 	})
+	// The demo's simulated calls reach the page through the event path.
+	waitFor(t, 30*time.Second, func() string {
+		if _, page := e.get("/"); !strings.Contains(page, `<tr class="call `) {
+			return "no live calls on the status page yet"
+		}
+		return ""
+	})
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
@@ -80,8 +87,12 @@ func TestStatusPageInChromium(t *testing.T) {
 	if status != "healthy" {
 		t.Errorf("status = %q, want healthy", status)
 	}
-	if strings.TrimSpace(calls) == "" {
-		t.Errorf("calls table is empty")
+	var callRows int
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`document.querySelectorAll("#calls tr.call").length`, &callRows)); err != nil {
+		t.Fatal(err)
+	}
+	if callRows == 0 || !strings.Contains(calls, "demo-fs") {
+		t.Errorf("calls table shows no demo call (%d rows): %q", callRows, calls)
 	}
 	img, err := png.Decode(bytes.NewReader(shot))
 	if err != nil {
