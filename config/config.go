@@ -31,6 +31,7 @@ type Config struct {
 	Events  Events  `yaml:"events"`
 	Storage Storage `yaml:"storage"`
 	OTLP    OTLP    `yaml:"otlp"`
+	HA      HA      `yaml:"ha"` // several agents, one Redis: see ha.go
 
 	// File is where the configuration came from ("" for none).
 	File string `yaml:"-"`

@@ -32,6 +32,7 @@ func (c *Config) applyDefaults() {
 	c.defaultsViciDial()
 	c.defaultsFail2ban()
 	c.defaultsQuality()
+	c.defaultsHA()
 	for k, m := range c.Modules {
 		if m.Source == "" {
 			m.Source = k
@@ -60,6 +61,7 @@ func (c *Config) validate() error {
 	c.validateViciDial(bad)
 	c.validateFail2ban(bad)
 	c.validateQuality(bad)
+	c.validateHA(bad)
 	for name, m := range c.Modules {
 		if !probeSources[m.Source] {
 			bad(0, "modules.%s: unknown source %q (known: %s)", name, m.Source, sortedKeys(probeSources))

@@ -39,4 +39,9 @@ type Health struct {
 	LastError      string    `json:"last_error,omitempty"`
 	LastErrorTime  time.Time `json:"last_error_time,omitzero"`
 	Reconnects     uint64    `json:"reconnects"`
+	// HA (several agents, one Redis): the lease of an event-driven instance.
+	HAOwner           string  `json:"ha_owner,omitempty"`             // agent owning the instance
+	HAState           string  `json:"ha_state,omitempty"`             // owner, standby, stepped_down: …
+	HALeaseAgeSeconds float64 `json:"ha_lease_age_seconds,omitempty"` // since this agent acquired it
+	HAFencingToken    int64   `json:"ha_fencing_token,omitempty"`     // the owner's fencing token
 }

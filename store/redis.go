@@ -125,6 +125,10 @@ type Redis struct {
 	dirty     map[string]struct{}
 	deleted   map[string]struct{}
 	resyncAll bool
+	fence     Fence  // HA mode: writes are fenced (fence.go)
+	onFenced  func() // called when a fenced write is refused
+	// claimByQueue: the record's fenced enqueue claims the leg (fence.go)
+	claimByQueue bool
 
 	up       atomic.Bool
 	lastPing time.Time
@@ -282,6 +286,19 @@ func (r *Redis) Load(ctx context.Context) (int, error) {
 
 // Claim implements quality.Store with SET NX on the done key.
 func (r *Redis) Claim(ctx context.Context, id string) (bool, error) {
+	r.mu.Lock()
+	f, byQueue := r.fence, r.claimByQueue
+	r.mu.Unlock()
+	if f != nil {
+		ok, err := r.claimFenced(ctx, f, id)
+		if !byQueue { // else no Redis operation was made
+			r.ops.add(opClaim, err)
+		}
+		if errors.Is(err, ErrFenced) && r.onFenced != nil {
+			r.onFenced()
+		}
+		return ok, err
+	}
 	if !r.up.Load() {
 		r.ops.add(opClaim, ErrRedisDown)
 		return true, ErrRedisDown
@@ -397,17 +414,31 @@ func (r *Redis) flush(ctx context.Context) error {
 	clear(r.dirty)
 	clear(r.deleted)
 	r.resyncAll = false
+	fence, onFenced := r.fence, r.onFenced
 	r.mu.Unlock()
 	r.pending.Store(0)
 	if len(legs) == 0 && len(deleted) == 0 && !full {
 		return nil
 	}
-	err := r.write(ctx, legs, deleted, full)
+	var err error
+	if fence != nil {
+		err = r.writeFenced(ctx, fence, legs, deleted)
+	} else {
+		err = r.write(ctx, legs, deleted, full)
+	}
 	op := opFlush
 	if full {
 		op = opResync
 	}
 	r.ops.add(op, err)
+	if errors.Is(err, ErrFenced) {
+		// Not ours any more: the pending changes are dropped, the new owner has the state.
+		r.log.Warn("redis: leg state write refused by the fencing token; this agent no longer owns the instance")
+		if onFenced != nil {
+			onFenced()
+		}
+		return err
+	}
 	if err != nil {
 		r.markDown(err)
 		return err

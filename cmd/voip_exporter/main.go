@@ -100,6 +100,7 @@ func main() {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector(name),
 	)
+	registerHA(self) // ha.go
 	srv, err := vweb.New(vweb.Options{
 		Instances:           instances,
 		Self:                self,

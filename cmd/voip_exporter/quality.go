@@ -28,6 +28,7 @@ type qualityRuntime struct {
 	log   *slog.Logger
 	redis *store.RedisClient
 	otlp  *otlp.Exporter
+	ha    *haRuntime // ha.enabled: ha.go
 
 	mu        sync.Mutex
 	instances []*fscollector.Instance
@@ -72,6 +73,9 @@ func newQualityRuntime(cfg *config.Config, logger *slog.Logger) (*qualityRuntime
 			q.log.Warn("otlp.per_call_attributes is on: every call leg makes new metric series at the receiver (channel_id, correlation_id)")
 		}
 	}
+	if cfg.HA.Enabled && q.redis != nil {
+		q.ha = newHARuntime(cfg, q.redis, q.otlp, q.log)
+	}
 	runtimesMu.Lock()
 	runtimes = append(runtimes, q)
 	runtimesMu.Unlock()
@@ -97,6 +101,15 @@ func (q *qualityRuntime) option(name string) (fscollector.Option, error) {
 	q.mu.Lock()
 	q.stores = append(q.stores, o.Store)
 	q.mu.Unlock()
+	if q.ha != nil {
+		var p *otlp.Pipeline
+		if q.otlp != nil {
+			p = o.Exporter.(*otlp.Pipeline)
+		}
+		own := q.ha.option(name, &o, p)
+		withQ := fscollector.WithQuality(o)
+		return func(i *fscollector.Instance) { own(i); withQ(i) }, nil
+	}
 	return fscollector.WithQuality(o), nil
 }
 
@@ -104,11 +117,17 @@ func (q *qualityRuntime) add(inst *fscollector.Instance) {
 	q.mu.Lock()
 	q.instances = append(q.instances, inst)
 	q.mu.Unlock()
+	if q.ha != nil {
+		q.ha.bind(inst)
+	}
 }
 
 // close stops the event streams, writes the leg state back, sends or keeps
 // on disk what the OTLP queues hold, and closes the connections.
 func (q *qualityRuntime) close(ctx context.Context) {
+	if q.ha != nil {
+		q.ha.close(ctx) // owners write their state back and release their leases
+	}
 	q.mu.Lock()
 	insts, stores := q.instances, q.stores
 	q.instances, q.stores = nil, nil

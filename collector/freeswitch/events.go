@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/voip-exporter/voip_exporter/esl"
+	"github.com/voip-exporter/voip_exporter/ha"
 	"github.com/voip-exporter/voip_exporter/otlp"
 	"github.com/voip-exporter/voip_exporter/quality"
 	"github.com/voip-exporter/voip_exporter/store"
@@ -51,6 +52,11 @@ type qualityPath struct {
 	exporter  Exporter
 	log       *slog.Logger
 	reconcile time.Duration
+
+	// HA (ha.go): nil lease = always the owner.
+	lease *ha.Lease
+	agent string
+	sb    standby
 }
 
 func newQualityPath(name string, o QualityOptions, logger *slog.Logger) *qualityPath {
@@ -74,12 +80,15 @@ func newQualityPath(name string, o QualityOptions, logger *slog.Logger) *quality
 
 // onEvent runs on the connection's reader goroutine with a reused event:
 // the tracker copies what it keeps.
-func (q *qualityPath) onEvent(e *esl.Event) { q.tracker.Handle(e) }
+func (q *qualityPath) onEvent(e *esl.Event) { q.handle(e) }
 
 // onConnect learns the calls in progress after each (re)connect, so that an
 // agent restart or a lost connection loses no live leg. A failure is
 // logged and counted, not fatal: the scrapes on this connection go on.
 func (q *qualityPath) onConnect(ctx context.Context, c *esl.Conn) error {
+	if !q.owns() {
+		return nil // a stand-by: the takeover resyncs
+	}
 	start := time.Now()
 	body, err := c.API(ctx, "show channels as json")
 	var rows []quality.ChannelRow
@@ -107,7 +116,7 @@ func (q *qualityPath) reconcileLoop(ctx context.Context, c *esl.Client, timeout 
 			return
 		case <-t.C:
 		}
-		if !c.Status().Connected {
+		if !c.Status().Connected || !q.owns() {
 			continue
 		}
 		start := time.Now()

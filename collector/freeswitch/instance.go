@@ -10,6 +10,7 @@ import (
 
 	"github.com/voip-exporter/voip_exporter/config"
 	"github.com/voip-exporter/voip_exporter/esl"
+	"github.com/voip-exporter/voip_exporter/ha"
 	"github.com/voip-exporter/voip_exporter/source"
 )
 
@@ -56,6 +57,9 @@ type Instance struct {
 
 	qopts   *QualityOptions
 	quality *qualityPath // nil: no event path
+
+	lease      *ha.Lease // WithOwnership (ha.go)
+	standbyAge time.Duration
 }
 
 // NewInstance builds the instance; Run connects it. WithQuality adds the
@@ -78,6 +82,10 @@ func NewInstance(cfg config.FreeSWITCH, scrapers []source.Scraper[API], logger *
 	}
 	if i.qopts != nil {
 		i.quality = newQualityPath(cfg.Name, *i.qopts, logger)
+		if i.lease != nil {
+			i.quality.lease, i.quality.agent = i.lease, i.lease.Agent()
+			i.quality.sb.maxAge = max(i.standbyAge, time.Second)
+		}
 		co.Events = append(co.Events, i.quality.tracker.Subscriptions()...)
 		co.OnEvent = i.quality.onEvent
 		co.ReuseEvent = true
@@ -112,7 +120,9 @@ func (i *Instance) Timeout() time.Duration { return i.cfg.Timeout }
 // (after loading persisted live legs when the event path has a persistent store).
 func (i *Instance) Run(ctx context.Context) {
 	if i.quality != nil {
-		i.quality.load(ctx)
+		if i.quality.lease == nil { // with HA the takeover loads them
+			i.quality.load(ctx)
+		}
 		go i.quality.reconcileLoop(ctx, i.client, i.cfg.Timeout)
 	}
 	_ = i.client.Run(ctx)
@@ -143,7 +153,10 @@ func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(dialFailuresDesc, prometheus.CounterValue, float64(stats.DialFailures), Namespace)
 	sendESLStats(ch, stats)
 	if i.quality != nil {
-		i.quality.collect(ch)
+		if i.quality.owns() { // HA: event-derived series only from the owner
+			i.quality.collect(ch)
+		}
+		i.quality.collectHA(ch)
 	}
 }
 
@@ -159,7 +172,7 @@ func sendESLStats(ch chan<- prometheus.Metric, s esl.Stats) {
 // Health implements source.Instance.
 func (i *Instance) Health() source.Health {
 	st := i.client.Status()
-	return source.Health{
+	h := source.Health{
 		Source:         Namespace,
 		Name:           i.cfg.Name,
 		Address:        i.cfg.Address,
@@ -170,4 +183,8 @@ func (i *Instance) Health() source.Health {
 		LastErrorTime:  st.LastErrorTime,
 		Reconnects:     st.Reconnects,
 	}
+	if i.quality != nil {
+		i.quality.haHealth(&h)
+	}
+	return h
 }
