@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -155,6 +156,24 @@ ha:
 	for _, b := range scrape(agents) {
 		promtoolCheck(t, b)
 	}
+	// The status page shows each instance's lease: owned here with its token, or who owns it.
+	waitFor(t, 5*time.Second, func() string {
+		_, page := agents[0].get("/")
+		cells := regexp.MustCompile(`<td class="ha">([^<]*)</td>`).FindAllStringSubmatch(page, -1)
+		owned, standing := 0, 0
+		for _, c := range cells {
+			switch {
+			case regexp.MustCompile(`^owner · owner agent-a · token [1-9]\d* · held \d+ s$`).MatchString(c[1]):
+				owned++
+			case regexp.MustCompile(`^standby · owner agent-[bc] · token [1-9]\d*$`).MatchString(c[1]):
+				standing++
+			}
+		}
+		if owned != 2 || standing != 4 {
+			return fmt.Sprintf("status page of agent-a: %d owned and %d stand-by instances, want 2 and 4: %q", owned, standing, cells)
+		}
+		return ""
+	})
 
 	// Some calls end under their first owner.
 	for i := range nInst {
@@ -396,4 +415,118 @@ ha:
 		}
 	}
 	t.Logf("after pause and rebalance: legs %d, records %d (duplicates %d)", len(all), len(rec.Logs()), len(rec.Logs())-len(per))
+
+	// Redis unreachable (frozen, data kept) for longer than the lease: every owner steps down and no agent
+	// exports an instance's event series; calls that end before the step-down (records kept in memory) and
+	// after it (hangups kept by the stand-bys) get their record once Redis is back and the leases are taken.
+	outage := make([][]fssim.CallInfo, nInst)
+	for i := range nInst {
+		outage[i] = start(i, fssim.CallSpec{Quality: fssim.QualityGood, Codec: "PCMA", Domain: "o.example"},
+			fssim.CallSpec{Quality: fssim.QualityLossy, Codec: "PCMU", Domain: "o.example"},
+			fssim.CallSpec{Quality: fssim.QualityGood, Codec: "PCMU", Domain: "o.example"})
+	}
+	waitFor(t, 10*time.Second, func() string { return additive(live) })
+	rs.Pause()
+	paused := time.Now()
+	resumed := false
+	defer func() {
+		if !resumed {
+			rs.Resume()
+		}
+	}()
+	for i := range nInst {
+		sims[i].HangupCall(outage[i][0].UUID, "NORMAL_CLEARING")
+	}
+	var stepDown time.Duration
+	waitFor(t, 10*time.Second, func() string {
+		bodies := scrape(live)
+		for i := range nInst {
+			owners := 0
+			for _, b := range bodies {
+				if _, ok := qSum(b, "freeswitch_quality_live_legs", fmt.Sprintf(`server="fs%d"`, i)); ok {
+					owners++
+				}
+			}
+			if owners > 1 {
+				t.Errorf("Redis down: fs%d's event series exported by %d agents", i, owners)
+			}
+		}
+		if h := held(live); fmt.Sprint(h) != "[0 0 0 0]" {
+			return fmt.Sprintf("Redis down %v: leases still held %v", time.Since(paused).Round(time.Millisecond), h)
+		}
+		for i := range nInst {
+			for _, b := range bodies {
+				if _, ok := qSum(b, "freeswitch_quality_live_legs", fmt.Sprintf(`server="fs%d"`, i)); ok {
+					return fmt.Sprintf("fs%d's event series still exported with no lease held", i)
+				}
+			}
+		}
+		stepDown = time.Since(paused)
+		return ""
+	})
+	t.Logf("Redis frozen: every owner stepped down after %v (lease ttl 2s)", stepDown)
+	for i := range nInst {
+		sims[i].HangupCall(outage[i][1].UUID, "NORMAL_CLEARING")
+	}
+	var lost float64
+	var stepped int
+	for _, e := range live {
+		_, h := e.get("/health")
+		stepped += strings.Count(h, `"ha_state": "stepped_down`)
+		_, b := e.get("/metrics")
+		v, _ := qSum(b, "voip_exporter_ha_leases_lost_total")
+		lost += v
+	}
+	if lost < nInst || stepped == 0 {
+		t.Errorf("Redis down: leases_lost_total %v (want ≥ %d), %d stepped-down instances on /health", lost, nInst, stepped)
+	}
+	time.Sleep(time.Until(paused.Add(3 * time.Second))) // longer than the lease
+	rs.Resume()
+	resumed = true
+	waitFor(t, 20*time.Second, func() string {
+		h := held(live)
+		total := 0
+		for _, n := range h {
+			total += n
+			if n > 2 {
+				return fmt.Sprintf("leases %v after Redis returned: over ceil(6/4)", h)
+			}
+		}
+		if total != nInst {
+			return fmt.Sprintf("leases %v after Redis returned, want %d in all", h, nInst)
+		}
+		return additive(live)
+	})
+	for i := range nInst {
+		sims[i].HangupAll()
+	}
+	waitFor(t, 20*time.Second, func() string {
+		ids := map[string]bool{}
+		for _, lr := range rec.Logs() {
+			ids[attr(lr.GetAttributes(), "record_id")] = true
+		}
+		if len(ids) != len(all) {
+			return fmt.Sprintf("after the Redis outage: %d distinct records received, want %d", len(ids), len(all))
+		}
+		return ""
+	})
+	legs = map[string]int{}
+	recs := map[string]bool{}
+	for _, lr := range rec.Logs() {
+		a := lr.GetAttributes()
+		if id := attr(a, "record_id"); !recs[id] {
+			recs[id] = true
+			legs[attr(a, "channel_id")]++
+		}
+	}
+	for _, leg := range all {
+		if legs[leg] != 1 {
+			t.Errorf("after the Redis outage: leg %s has %d distinct records, want 1", leg, legs[leg])
+		}
+	}
+	t.Logf("after the Redis outage: legs %d, records %d (duplicates %d)", len(all), len(rec.Logs()), len(rec.Logs())-len(recs))
+	_, last := a.get("/metrics")
+	checkMetricsDoc(t, last, "../docs/metrics-ha.md",
+		"an agent of three to five sharing six simulated FreeSWITCH servers through a real Redis, after takeovers, a pause and a Redis outage (`e2e/ha_test.go`)",
+		func(name string) bool { return strings.HasPrefix(name, "voip_exporter_ha_") })
 }

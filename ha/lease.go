@@ -508,6 +508,11 @@ func (m *Manager) stepDown(l *Lease, reason string) {
 	l.mu.Lock()
 	l.value = ""
 	l.owner = ""
+	if l.lastErr == "" {
+		l.lastErr = reason // the watchdog may step down before a renewal reports its error
+	} else {
+		l.lastErr = reason + ": " + l.lastErr
+	}
 	l.mu.Unlock()
 	m.lost.Add(1)
 	m.log.Error("ha: lease lost; this agent stops processing the instance", "instance", l.instance, "reason", reason,

@@ -58,6 +58,7 @@ type Stream struct {
 
 	added, fenced, addErrs, exported, failures, claimed, dropped, duplicates atomic.Uint64
 	up                                                                       atomic.Bool
+	down                                                                     atomic.Bool // Redis failed an Add: later Adds buffer at once until flushRetry succeeds
 	wake                                                                     chan struct{}
 }
 
@@ -138,6 +139,12 @@ func (s *Stream) Add(ctx context.Context, l Fencer, d Done, id string, rec *logs
 		s.fenced.Add(1)
 		return false, ErrFenced
 	}
+	if s.down.Load() {
+		// Redis failed a moment ago: keep the record for Run instead of blocking the event reader on
+		// every hangup. The lease is still ours (checked above), so the record is ours to export.
+		s.buffer(d, id, b)
+		return false, errRedisDown
+	}
 	n, err := addScript.Run(ctx, s.rdb, []string{key, s.o.Key, d.Key}, val, s.o.MaxLen, id, b, d.Agent,
 		d.TTL.Milliseconds()).Int64()
 	switch {
@@ -153,6 +160,18 @@ func (s *Stream) Add(ctx context.Context, l Fencer, d Done, id string, rec *logs
 		return false, ErrFenced
 	}
 	// Produced while this agent owned the instance: it must not be lost for want of Redis.
+	if !s.down.Swap(true) {
+		s.log.Warn("ha stream: cannot queue QoS records in Redis; they wait in memory", "err", err)
+	}
+	s.buffer(d, id, b)
+	return false, err
+}
+
+// errRedisDown is Add's error while Redis is known to be unreachable.
+var errRedisDown = errors.New("redis unreachable: record kept in memory until it answers")
+
+// buffer keeps a record in memory (bounded: the oldest goes first) until flushRetry adds it.
+func (s *Stream) buffer(d Done, id string, b []byte) {
 	s.addErrs.Add(1)
 	s.mu.Lock()
 	if len(s.retry) >= maxRetryBuffer {
@@ -161,7 +180,6 @@ func (s *Stream) Add(ctx context.Context, l Fencer, d Done, id string, rec *logs
 	}
 	s.retry = append(s.retry, pendingRecord{done: d, id: id, payload: b})
 	s.mu.Unlock()
-	return false, err
 }
 
 type pendingRecord struct {
@@ -177,8 +195,9 @@ func (s *Stream) kick() {
 	}
 }
 
-// flushRetry adds the records kept in memory while Redis was unreachable.
-func (s *Stream) flushRetry(ctx context.Context) {
+// flushRetry adds the records kept in memory while Redis was unreachable; Adds go to Redis again once
+// it succeeded.
+func (s *Stream) flushRetry(ctx context.Context) error {
 	s.mu.Lock()
 	pend := s.retry
 	s.retry = nil
@@ -190,7 +209,7 @@ func (s *Stream) flushRetry(ctx context.Context) {
 			s.mu.Lock()
 			s.retry = append(pend[i:], s.retry...)
 			s.mu.Unlock()
-			return
+			return err
 		}
 		if n == 0 {
 			s.duplicates.Add(1)
@@ -198,6 +217,10 @@ func (s *Stream) flushRetry(ctx context.Context) {
 		}
 		s.added.Add(1)
 	}
+	if len(pend) > 0 {
+		s.log.Info("ha stream: Redis answers again; the records kept in memory are queued", "records", len(pend))
+	}
+	return nil
 }
 
 func (s *Stream) ensureGroup(ctx context.Context) error {
@@ -223,8 +246,15 @@ func (s *Stream) Run(ctx context.Context) {
 				grouped = true
 			}
 		}
+		if err == nil && s.down.Load() {
+			if err = s.rdb.Ping(ctx).Err(); err == nil {
+				s.down.Store(false) // new records go to Redis again; the older ones follow at once
+			}
+		}
 		if err == nil {
-			s.flushRetry(ctx)
+			err = s.flushRetry(ctx)
+		}
+		if err == nil {
 			if time.Since(lastClaim) >= s.o.ClaimIdle/2 {
 				lastClaim = time.Now()
 				err = s.autoclaim(ctx)

@@ -144,7 +144,8 @@ func (s *haSink) Sample(l *quality.Leg, lb quality.Labels, smp quality.Sample) {
 }
 
 func (s *haSink) Record(rec *quality.Record, lb quality.Labels) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	// Bounded: this runs on the event reader; when Redis is down the record waits in memory (ha.Stream).
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	done := ha.Done{Key: s.r.redis.DoneKey(s.instance, rec.ChannelID), Agent: s.r.m.AgentID(), TTL: s.r.redis.Options().TTL}
 	queued, err := s.r.stream.Add(ctx, s.lease, done, rec.ID, otlp.LogRecord(rec, time.Now()))
