@@ -43,7 +43,9 @@ fmt-check:
 
 ## bench: run the benchmarks and print the figures
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./... | tee bench.out | grep -E '^(Benchmark|ok|pkg:)'
+	$(GO) test -run='^$$' -bench=. -skip='^BenchmarkHA' -benchmem -count=1 ./... | tee bench.out | grep -E '^(Benchmark|ok|pkg:)'
+	$(GO) test -run='^$$' -bench='^BenchmarkHATakeover$$' -benchtime=10x -count=1 ./e2e | tee -a bench.out | grep -E '^(Benchmark|ok|pkg:)|ha_bench'
+	$(GO) test -run='^$$' -bench='^BenchmarkHARedisOpsPerEvent$$' -benchtime=2x -count=1 ./e2e | tee -a bench.out | grep -E '^(Benchmark|ok|pkg:)|ha_bench'
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

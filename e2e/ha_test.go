@@ -44,29 +44,7 @@ func TestHA(t *testing.T) {
 		fmt.Fprintf(&fsCfg, "  - name: fs%d\n    address: %s\n", i, s.Addr())
 	}
 	cfgFor := func(agent string) string {
-		return fmt.Sprintf(`global:
-  timeout: 2s
-freeswitch:
-%sstorage:
-  type: redis
-  redis:
-    address: %s
-otlp:
-  endpoint: %s
-  insecure: true
-  timeout: 2s
-  metric_interval: 1s
-  queue:
-    dir: %s
-  retry:
-    initial_interval: 100ms
-    max_interval: 500ms
-ha:
-  enabled: true
-  agent_id: %s
-  lease_ttl: 2s
-  claim_idle: 2s
-`, fsCfg.String(), rs.Addr(), recv.Addr(), filepath.Join(t.TempDir(), "q"), agent)
+		return haConfig(fsCfg.String(), rs.Addr(), recv.Addr(), t.TempDir(), agent, 2*time.Second)
 	}
 	agents := []*exporter{}
 	for _, id := range []string{"agent-a", "agent-b", "agent-c"} {
@@ -529,4 +507,32 @@ ha:
 	checkMetricsDoc(t, last, "../docs/metrics-ha.md",
 		"an agent of three to five sharing six simulated FreeSWITCH servers through a real Redis, after takeovers, a pause and a Redis outage (`e2e/ha_test.go`)",
 		func(name string) bool { return strings.HasPrefix(name, "voip_exporter_ha_") })
+}
+
+// haConfig is one agent's configuration in an HA group: the FreeSWITCH list (YAML items), Redis, the OTLP
+// receiver with fast retries, and the lease.
+func haConfig(freeswitch, redis, receiver, dir, agent string, leaseTTL time.Duration) string {
+	return fmt.Sprintf(`global:
+  timeout: 2s
+freeswitch:
+%sstorage:
+  type: redis
+  redis:
+    address: %s
+otlp:
+  endpoint: %s
+  insecure: true
+  timeout: 2s
+  metric_interval: 1s
+  queue:
+    dir: %s
+  retry:
+    initial_interval: 100ms
+    max_interval: 500ms
+ha:
+  enabled: true
+  agent_id: %s
+  lease_ttl: %s
+  claim_idle: 2s
+`, freeswitch, redis, receiver, filepath.Join(dir, "q"), agent, leaseTTL)
 }

@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 }
 
 // freePort asks the kernel for a free loopback TCP port.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -48,7 +48,7 @@ func freePort(t *testing.T) int {
 
 // exporter is one running voip_exporter process.
 type exporter struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	base string // http(s)://127.0.0.1:port
 	logs *syncBuffer
@@ -74,7 +74,7 @@ func (s *syncBuffer) String() string {
 
 // startExporter runs the binary with a config file holding cfg and extra
 // flags, and waits until it answers HTTP.
-func startExporter(t *testing.T, cfg string, scheme string, extra ...string) *exporter {
+func startExporter(t testing.TB, cfg string, scheme string, extra ...string) *exporter {
 	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "voip_exporter.yml")
@@ -150,7 +150,7 @@ func (e *exporter) get(path string) (int, string) {
 	return httpGet(e.t, http.DefaultClient, e.base+path, "", "")
 }
 
-func httpGet(t *testing.T, c *http.Client, url, user, pass string) (int, string) {
+func httpGet(t testing.TB, c *http.Client, url, user, pass string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -169,7 +169,7 @@ func httpGet(t *testing.T, c *http.Client, url, user, pass string) (int, string)
 
 // waitFor polls fn until it returns "" or the timeout passes, then fails
 // with the last complaint.
-func waitFor(t *testing.T, timeout time.Duration, fn func() string) {
+func waitFor(t testing.TB, timeout time.Duration, fn func() string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	last := ""
@@ -183,7 +183,7 @@ func waitFor(t *testing.T, timeout time.Duration, fn func() string) {
 }
 
 // promtoolCheck runs `promtool check metrics` on an exposition.
-func promtoolCheck(t *testing.T, exposition string) {
+func promtoolCheck(t testing.TB, exposition string) {
 	t.Helper()
 	path, err := exec.LookPath("promtool")
 	if err != nil {

@@ -95,7 +95,7 @@ func (h *hangupLog) get(id string) *esl.Event {
 	return h.m[id]
 }
 
-func observeHangups(t *testing.T, addr string) *hangupLog {
+func observeHangups(t testing.TB, addr string) *hangupLog {
 	h := &hangupLog{m: map[string]*esl.Event{}}
 	c, err := esl.NewClient(esl.ClientOptions{Address: addr, Password: "ClueCon", Events: []string{"CHANNEL_HANGUP_COMPLETE"},
 		OnEvent: func(e *esl.Event) { h.mu.Lock(); h.m[e.Get("Unique-ID")] = e; h.mu.Unlock() },
