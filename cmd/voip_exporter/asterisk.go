@@ -9,6 +9,7 @@ import (
 
 	astcollector "github.com/voip-exporter/voip_exporter/collector/asterisk"
 	"github.com/voip-exporter/voip_exporter/config"
+	"github.com/voip-exporter/voip_exporter/ha"
 	"github.com/voip-exporter/voip_exporter/source"
 )
 
@@ -33,6 +34,10 @@ func init() {
 					logger.With("kind", "asterisk", "server", ac.Name, "mode", ac.Mode))
 				if err != nil {
 					return nil, err
+				}
+				if g := haGroup(cfg, logger); g != nil && inst.HasEvents() {
+					// Lease names are per source: an Asterisk and a FreeSWITCH may share a name.
+					inst.SetLease(g.m.Register("asterisk:"+ac.Name, ha.Nop{}))
 				}
 				out = append(out, inst)
 			}

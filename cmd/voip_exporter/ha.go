@@ -18,42 +18,77 @@ import (
 	"github.com/voip-exporter/voip_exporter/store"
 )
 
-// haRuntime is this agent's part of an HA group (ha.enabled): the lease manager, and the shared Redis
-// stream of QoS records with its consumer when OTLP is on.
+// haRuntime is this agent's part of an HA group (ha.enabled): the lease manager of every event-driven
+// instance (FreeSWITCH event paths, Asterisk RTCP tracking), and, when OTLP is on, the shared Redis
+// stream of QoS records with its consumer. One per process, started by the first source that needs it.
 type haRuntime struct {
 	m      *ha.Manager
 	stream *ha.Stream
 	redis  *store.RedisClient
 	log    *slog.Logger
 	ttl    time.Duration
+	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	closed sync.Once
 
 	mu       sync.Mutex
 	handlers map[string]*leaseHandler
 }
 
-func newHARuntime(cfg *config.Config, rc *store.RedisClient, exp *otlp.Exporter, logger *slog.Logger) *haRuntime {
-	h := cfg.HA
-	r := &haRuntime{redis: rc, log: logger, ttl: h.LeaseTTL}
-	r.m = ha.New(ha.Options{Client: rc.Redis(), KeyPrefix: rc.Options().KeyPrefix, AgentID: h.AgentID,
+var haShared struct {
+	mu sync.Mutex
+	r  *haRuntime
+}
+
+// haGroup returns this agent's HA runtime, starting it on first use; nil unless ha.enabled.
+func haGroup(cfg *config.Config, logger *slog.Logger) *haRuntime {
+	if !cfg.HA.Enabled {
+		return nil
+	}
+	haShared.mu.Lock()
+	defer haShared.mu.Unlock()
+	if haShared.r != nil {
+		return haShared.r
+	}
+	h, rc := cfg.HA, cfg.Storage.Redis
+	logger = logger.With("component", "ha")
+	redisClient := store.NewRedisClient(store.RedisOptions{Address: rc.Address, Password: string(rc.Password), DB: rc.DB,
+		KeyPrefix: rc.KeyPrefix, TTL: rc.TTL, Logger: logger})
+	r := &haRuntime{redis: redisClient, log: logger, ttl: h.LeaseTTL}
+	r.m = ha.New(ha.Options{Client: redisClient.Redis(), KeyPrefix: redisClient.Options().KeyPrefix, AgentID: h.AgentID,
 		LeaseTTL: h.LeaseTTL, SafetyMargin: h.SafetyMargin, Logger: logger})
-	if exp != nil {
-		r.stream = ha.NewStream(ha.StreamOptions{Client: rc.Redis(), Key: rc.Options().KeyPrefix + "qos-stream",
-			Group: "voip_exporter", Consumer: r.m.AgentID(), MaxLen: h.StreamMaxLen, ClaimIdle: h.ClaimIdle,
-			Send: exp.SendLogs, Permanent: otlp.Permanent,
-			RetryInitial: cfg.OTLP.Retry.InitialInterval, RetryMax: cfg.OTLP.Retry.MaxInterval, Logger: logger})
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
+	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.wg.Add(1)
-	go func() { defer r.wg.Done(); r.m.Run(ctx) }()
-	if r.stream != nil {
-		r.wg.Add(1)
-		go func() { defer r.wg.Done(); r.stream.Run(ctx) }()
-	}
+	go func() { defer r.wg.Done(); r.m.Run(r.ctx) }()
 	logger.Info("ha: agent joined", "agent", r.m.AgentID(), "lease_ttl", h.LeaseTTL)
+	haShared.r = r
 	return r
+}
+
+// startStream starts the shared queue of QoS records, exported through exp (once).
+func (r *haRuntime) startStream(cfg *config.Config, exp *otlp.Exporter) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stream != nil {
+		return
+	}
+	r.stream = ha.NewStream(ha.StreamOptions{Client: r.redis.Redis(), Key: r.redis.Options().KeyPrefix + "qos-stream",
+		Group: "voip_exporter", Consumer: r.m.AgentID(), MaxLen: cfg.HA.StreamMaxLen, ClaimIdle: cfg.HA.ClaimIdle,
+		Send: exp.SendLogs, Permanent: otlp.Permanent,
+		RetryInitial: cfg.OTLP.Retry.InitialInterval, RetryMax: cfg.OTLP.Retry.MaxInterval, Logger: r.log})
+	r.wg.Add(1)
+	go func() { defer r.wg.Done(); r.stream.Run(r.ctx) }()
+}
+
+// closeHAGroup releases this agent's leases at exit (owners write their state back first).
+func closeHAGroup(ctx context.Context) {
+	haShared.mu.Lock()
+	r := haShared.r
+	haShared.mu.Unlock()
+	if r != nil {
+		r.close(ctx)
+	}
 }
 
 // leaseHandler binds a lease to its instance, which exists only after the option was applied.
@@ -161,9 +196,12 @@ func (s *haSink) Stats() otlp.Stats { return s.p.Stats() }
 
 // close releases the leases (the owners write their state back first), then stops the loops.
 func (r *haRuntime) close(ctx context.Context) {
-	r.m.Close(ctx)
-	r.cancel()
-	r.wg.Wait()
+	r.closed.Do(func() {
+		r.m.Close(ctx)
+		r.cancel()
+		r.wg.Wait()
+		_ = r.redis.Close()
+	})
 }
 
 var (
@@ -189,37 +227,38 @@ func (haCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (haCollector) Collect(ch chan<- prometheus.Metric) {
-	runtimesMu.Lock()
-	rs := append([]*qualityRuntime(nil), runtimes...)
-	runtimesMu.Unlock()
-	for _, q := range rs {
-		if q.ha == nil {
-			continue
-		}
-		s := q.ha.m.Stats()
-		ch <- prometheus.MustNewConstMetric(haHeldDesc, prometheus.GaugeValue, float64(s.Held))
-		ch <- prometheus.MustNewConstMetric(haTakeoversDesc, prometheus.CounterValue, float64(s.Takeovers))
-		ch <- prometheus.MustNewConstMetric(haLostDesc, prometheus.CounterValue, float64(s.Lost))
-		ch <- prometheus.MustNewConstMetric(haReleasedDesc, prometheus.CounterValue, float64(s.Released))
-		ch <- prometheus.MustNewConstMetric(haAgentsDesc, prometheus.GaugeValue, float64(s.Agents))
-		ch <- prometheus.MustNewConstMetric(haQuotaDesc, prometheus.GaugeValue, float64(s.Quota))
-		if q.ha.stream != nil {
-			st := q.ha.stream.Stats()
-			for _, kv := range []struct {
-				k string
-				v uint64
-			}{{"added", st.Added}, {"fenced", st.Fenced}, {"add_failed", st.AddErrors}, {"exported", st.Exported},
-				{"claimed", st.Claimed}, {"dropped", st.Dropped}, {"duplicate", st.Duplicates}} {
-				ch <- prometheus.MustNewConstMetric(haStreamDesc, prometheus.CounterValue, float64(kv.v), kv.k)
-			}
-			up := 0.0
-			if st.Up {
-				up = 1
-			}
-			ch <- prometheus.MustNewConstMetric(haStreamUpDesc, prometheus.GaugeValue, up)
-		}
-		return // one runtime per process
+	haShared.mu.Lock()
+	r := haShared.r
+	haShared.mu.Unlock()
+	if r == nil {
+		return
 	}
+	s := r.m.Stats()
+	ch <- prometheus.MustNewConstMetric(haHeldDesc, prometheus.GaugeValue, float64(s.Held))
+	ch <- prometheus.MustNewConstMetric(haTakeoversDesc, prometheus.CounterValue, float64(s.Takeovers))
+	ch <- prometheus.MustNewConstMetric(haLostDesc, prometheus.CounterValue, float64(s.Lost))
+	ch <- prometheus.MustNewConstMetric(haReleasedDesc, prometheus.CounterValue, float64(s.Released))
+	ch <- prometheus.MustNewConstMetric(haAgentsDesc, prometheus.GaugeValue, float64(s.Agents))
+	ch <- prometheus.MustNewConstMetric(haQuotaDesc, prometheus.GaugeValue, float64(s.Quota))
+	r.mu.Lock()
+	stream := r.stream
+	r.mu.Unlock()
+	if stream == nil {
+		return
+	}
+	st := stream.Stats()
+	for _, kv := range []struct {
+		k string
+		v uint64
+	}{{"added", st.Added}, {"fenced", st.Fenced}, {"add_failed", st.AddErrors}, {"exported", st.Exported},
+		{"claimed", st.Claimed}, {"dropped", st.Dropped}, {"duplicate", st.Duplicates}} {
+		ch <- prometheus.MustNewConstMetric(haStreamDesc, prometheus.CounterValue, float64(kv.v), kv.k)
+	}
+	up := 0.0
+	if st.Up {
+		up = 1
+	}
+	ch <- prometheus.MustNewConstMetric(haStreamUpDesc, prometheus.GaugeValue, up)
 }
 
 // registerHA adds the agent-wide HA metrics to the exporter's own registry.

@@ -73,8 +73,8 @@ func newQualityRuntime(cfg *config.Config, logger *slog.Logger) (*qualityRuntime
 			q.log.Warn("otlp.per_call_attributes is on: every call leg makes new metric series at the receiver (channel_id, correlation_id)")
 		}
 	}
-	if cfg.HA.Enabled && q.redis != nil {
-		q.ha = newHARuntime(cfg, q.redis, q.otlp, q.log)
+	if q.ha = haGroup(cfg, logger); q.ha != nil && q.otlp != nil {
+		q.ha.startStream(cfg, q.otlp)
 	}
 	runtimesMu.Lock()
 	runtimes = append(runtimes, q)
@@ -152,6 +152,7 @@ func (q *qualityRuntime) close(ctx context.Context) {
 func shutdownQuality() {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	closeHAGroup(ctx) // leases released first: the owners write their leg state back
 	runtimesMu.Lock()
 	rs := runtimes
 	runtimes = nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/voip-exporter/voip_exporter/ami"
 	"github.com/voip-exporter/voip_exporter/config"
+	"github.com/voip-exporter/voip_exporter/ha"
 	"github.com/voip-exporter/voip_exporter/source"
 )
 
@@ -48,6 +49,7 @@ type Instance struct {
 	rtcp   *RTCPTracker
 	coll   *source.Collector[API]
 	log    *slog.Logger
+	lease  *ha.Lease // HA: the event-derived series come from the owner only (ha.go)
 }
 
 // NewInstance builds the instance; Run connects it (AMI mode).
@@ -183,8 +185,11 @@ func (i *Instance) ready() error {
 // memo, so each action or command is sent once.
 func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
 	_ = i.coll.Collect(WithScrape(ctx), ch)
-	if i.rtcp != nil {
+	if i.rtcp != nil && i.owns() {
 		collectRTCP(ch, i.rtcp)
+	}
+	if i.lease != nil {
+		i.lease.Collect(ch, i.owns())
 	}
 	if i.client == nil {
 		ch <- prometheus.MustNewConstMetric(cliCommandsDesc, prometheus.CounterValue, float64(i.cli.commands.Load()))
@@ -216,6 +221,9 @@ func (i *Instance) Health() source.Health {
 	st := i.client.Status()
 	h.Connected, h.ConnectedSince, h.LastEvent = st.Connected, st.ConnectedSince, st.LastEvent
 	h.LastError, h.LastErrorTime, h.Reconnects = st.LastError, st.LastErrorTime, st.Reconnects
+	if i.lease != nil {
+		i.lease.FillHealth(&h, i.owns())
+	}
 	return h
 }
 

@@ -55,7 +55,6 @@ type qualityPath struct {
 
 	// HA (ha.go): nil lease = always the owner.
 	lease *ha.Lease
-	agent string
 	sb    standby
 }
 

@@ -25,15 +25,8 @@ func WithOwnership(l *ha.Lease, maxBuffered time.Duration) Option {
 	}
 }
 
-var (
-	haOwnedDesc = prometheus.NewDesc(prometheus.BuildFQName(source.SelfNamespace, "ha", "lease_owned"),
-		"Whether this agent owns the instance's HA lease (1) and so processes its events and exports its event-derived series. New.",
-		[]string{"agent"}, nil)
-	haTokenDesc = prometheus.NewDesc(prometheus.BuildFQName(source.SelfNamespace, "ha", "fencing_token"),
-		"Fencing token of this agent's current lease on the instance (0 when it does not own it). New.", nil, nil)
-	haStandbyDesc = prometheus.NewDesc(prometheus.BuildFQName(source.SelfNamespace, "ha", "standby_events_total"),
-		"Events received while this agent did not own the instance (ignored; hangups kept briefly for a takeover). New.", nil, nil)
-)
+var haStandbyDesc = prometheus.NewDesc(prometheus.BuildFQName(source.SelfNamespace, "ha", "standby_events_total"),
+	"Events received while this agent did not own the instance (ignored; hangups kept briefly for a takeover). New.", nil, nil)
 
 // standby is what a non-owner keeps: the recent CHANNEL_HANGUP_COMPLETE events, replayed by the next
 // takeover so calls that end while nobody owns the instance (the lease gap) still get their record.
@@ -177,33 +170,13 @@ func (q *qualityPath) collectHA(ch chan<- prometheus.Metric) {
 	if q.lease == nil {
 		return
 	}
-	info := q.lease.Info()
-	owned := q.owns()
-	tok := 0.0
-	if owned {
-		tok = float64(q.lease.Token())
-	}
-	ch <- prometheus.MustNewConstMetric(haOwnedDesc, prometheus.GaugeValue, boolFloat(owned), q.agent)
-	ch <- prometheus.MustNewConstMetric(haTokenDesc, prometheus.GaugeValue, tok)
+	q.lease.Collect(ch, q.owns())
 	ch <- prometheus.MustNewConstMetric(haStandbyDesc, prometheus.CounterValue, float64(q.sb.events.Load()))
-	_ = info
 }
 
 // haHealth adds the lease state to /health.
 func (q *qualityPath) haHealth(h *source.Health) {
-	if q.lease == nil {
-		return
-	}
-	info := q.lease.Info()
-	h.HAOwner = info.Owner
-	h.HAFencingToken = info.Token
-	switch {
-	case q.owns():
-		h.HAState = "owner"
-		h.HALeaseAgeSeconds = info.Age.Seconds()
-	case info.LastErr != "":
-		h.HAState = "stepped_down: " + info.LastErr
-	default:
-		h.HAState = "standby"
+	if q.lease != nil {
+		q.lease.FillHealth(h, q.owns())
 	}
 }

@@ -83,7 +83,7 @@ func NewInstance(cfg config.FreeSWITCH, scrapers []source.Scraper[API], logger *
 	if i.qopts != nil {
 		i.quality = newQualityPath(cfg.Name, *i.qopts, logger)
 		if i.lease != nil {
-			i.quality.lease, i.quality.agent = i.lease, i.lease.Agent()
+			i.quality.lease = i.lease
 			i.quality.sb.maxAge = max(i.standbyAge, time.Second)
 		}
 		co.Events = append(co.Events, i.quality.tracker.Subscriptions()...)
