@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/voip-exporter/voip_exporter/source"
 )
@@ -16,10 +15,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Self != nil {
 		gatherers = append(gatherers, s.opts.Self)
 	}
-	promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{
-		ErrorLog:      slogPrinter{s.opts.Logger},
-		ErrorHandling: promhttp.ContinueOnError,
-	}).ServeHTTP(w, r)
+	MetricsHandler(gatherers, s.opts.Logger).ServeHTTP(w, r)
 }
 
 type slogPrinter struct {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/voip-exporter/voip_exporter/source"
 )
 
@@ -51,7 +49,7 @@ func (s *Server) serveProbe(w http.ResponseWriter, r *http.Request) {
 		defer closeFn()
 	}
 	reg := s.registryFor(ctx, []source.Instance{inst}, source.Instance.Name)
-	promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, r)
+	MetricsHandler(reg, s.opts.Logger).ServeHTTP(w, r)
 }
 
 // findInstance matches a configured instance of the module's source by name
