@@ -13,7 +13,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/voip-exporter/voip_exporter/otlp/otlptest"
 	fssim "github.com/voip-exporter/voip_exporter/sim/freeswitch"
 	"github.com/voip-exporter/voip_exporter/store/redistest"
 )
@@ -48,27 +47,12 @@ func haOwners(e *exporter) map[string]bool {
 func BenchmarkHATakeover(b *testing.B) {
 	const ttl = 2 * time.Second
 	rs := redistest.Start(b)
-	rec := &otlptest.Received{}
-	recv, err := otlptest.StartGRPC("127.0.0.1:0", rec, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer recv.Stop()
-	sims := make([]*fssim.Server, 2)
-	var fsCfg strings.Builder
-	for i := range sims {
-		sims[i] = fssim.New(fssim.Config{RTCPInterval: 300 * time.Millisecond})
-		if err := sims[i].Start("127.0.0.1:0"); err != nil {
-			b.Fatal(err)
-		}
-		s := sims[i]
-		b.Cleanup(func() { s.Close() })
-		fmt.Fprintf(&fsCfg, "  - name: fs%d\n    address: %s\n", i, s.Addr())
-	}
+	rec, recvAddr := startReceiver(b)
+	sims, fsCfg := startFSSims(b, 2, 300*time.Millisecond)
 	next := 0
 	newAgent := func() *exporter {
 		next++
-		return startExporter(b, haConfig(fsCfg.String(), rs.Addr(), recv.Addr(), b.TempDir(), "agent-"+strconv.Itoa(next), ttl), "http")
+		return startExporter(b, haConfig(fsCfg, rs.Addr(), recvAddr, b.TempDir(), "agent-"+strconv.Itoa(next), ttl), "http")
 	}
 	agents := []*exporter{newAgent(), newAgent()}
 	spread := func() string {
@@ -166,21 +150,12 @@ func redisCommands(b *testing.B, c *redis.Client) map[string]float64 {
 // leases, heartbeats, leg state, claims and the record stream), and the events/s achieved.
 func BenchmarkHARedisOpsPerEvent(b *testing.B) {
 	rs := redistest.Start(b)
-	rec := &otlptest.Received{}
-	recv, err := otlptest.StartGRPC("127.0.0.1:0", rec, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer recv.Stop()
-	sim := fssim.New(fssim.Config{RTCPInterval: 100 * time.Millisecond})
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		b.Fatal(err)
-	}
-	defer sim.Close()
-	fsCfg := fmt.Sprintf("  - name: fs0\n    address: %s\n", sim.Addr())
+	_, recvAddr := startReceiver(b)
+	sims, fsCfg := startFSSims(b, 1, 100*time.Millisecond)
+	sim := sims[0]
 	agents := []*exporter{
-		startExporter(b, haConfig(fsCfg, rs.Addr(), recv.Addr(), b.TempDir(), "agent-1", 15*time.Second), "http"),
-		startExporter(b, haConfig(fsCfg, rs.Addr(), recv.Addr(), b.TempDir(), "agent-2", 15*time.Second), "http"),
+		startExporter(b, haConfig(fsCfg, rs.Addr(), recvAddr, b.TempDir(), "agent-1", 15*time.Second), "http"),
+		startExporter(b, haConfig(fsCfg, rs.Addr(), recvAddr, b.TempDir(), "agent-2", 15*time.Second), "http"),
 	}
 	var owner *exporter
 	waitFor(b, 30*time.Second, func() string {

@@ -23,28 +23,15 @@ import (
 // takeover or end while nobody owns the instance — has exactly one record with the whole call's figures.
 func TestHA(t *testing.T) {
 	rs := redistest.Start(t)
-	rec := &otlptest.Received{}
-	recv, err := otlptest.StartGRPC("127.0.0.1:0", rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer recv.Stop()
+	rec, recvAddr := startReceiver(t)
 	const nInst = 6
-	sims := make([]*fssim.Server, nInst)
+	sims, fsCfg := startFSSims(t, nInst, 300*time.Millisecond)
 	hangups := make([]*hangupLog, nInst)
-	var fsCfg strings.Builder
-	for i := range sims {
-		sims[i] = fssim.New(fssim.Config{RTCPInterval: 300 * time.Millisecond})
-		if err := sims[i].Start("127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
-		s := sims[i]
-		t.Cleanup(func() { s.Close() })
+	for i, s := range sims {
 		hangups[i] = observeHangups(t, s.Addr())
-		fmt.Fprintf(&fsCfg, "  - name: fs%d\n    address: %s\n", i, s.Addr())
 	}
 	cfgFor := func(agent string) string {
-		return haConfig(fsCfg.String(), rs.Addr(), recv.Addr(), t.TempDir(), agent, 2*time.Second)
+		return haConfig(fsCfg, rs.Addr(), recvAddr, t.TempDir(), agent, 2*time.Second)
 	}
 	agents := []*exporter{}
 	for _, id := range []string{"agent-a", "agent-b", "agent-c"} {
@@ -368,31 +355,7 @@ func TestHA(t *testing.T) {
 	for i := range nInst {
 		sims[i].HangupAll()
 	}
-	waitFor(t, 20*time.Second, func() string {
-		ids := map[string]bool{}
-		for _, lr := range rec.Logs() {
-			ids[attr(lr.GetAttributes(), "record_id")] = true
-		}
-		if len(ids) != len(all) {
-			return fmt.Sprintf("%d distinct records received, want %d", len(ids), len(all))
-		}
-		return ""
-	})
-	per := map[string]int{}
-	for _, lr := range rec.Logs() {
-		per[attr(lr.GetAttributes(), "channel_id")+"|"+attr(lr.GetAttributes(), "record_id")]++
-	}
-	legs := map[string]int{}
-	for k := range per {
-		ch, _, _ := strings.Cut(k, "|")
-		legs[ch]++
-	}
-	for _, leg := range all {
-		if legs[leg] != 1 {
-			t.Errorf("leg %s: %d distinct records, want 1", leg, legs[leg])
-		}
-	}
-	t.Logf("after pause and rebalance: legs %d, records %d (duplicates %d)", len(all), len(rec.Logs()), len(rec.Logs())-len(per))
+	checkOneRecordPerLeg(t, rec, all, "after pause and rebalance")
 
 	// Redis unreachable (frozen, data kept) for longer than the lease: every owner steps down and no agent
 	// exports an instance's event series; calls that end before the step-down (records kept in memory) and
@@ -478,31 +441,7 @@ func TestHA(t *testing.T) {
 	for i := range nInst {
 		sims[i].HangupAll()
 	}
-	waitFor(t, 20*time.Second, func() string {
-		ids := map[string]bool{}
-		for _, lr := range rec.Logs() {
-			ids[attr(lr.GetAttributes(), "record_id")] = true
-		}
-		if len(ids) != len(all) {
-			return fmt.Sprintf("after the Redis outage: %d distinct records received, want %d", len(ids), len(all))
-		}
-		return ""
-	})
-	legs = map[string]int{}
-	recs := map[string]bool{}
-	for _, lr := range rec.Logs() {
-		a := lr.GetAttributes()
-		if id := attr(a, "record_id"); !recs[id] {
-			recs[id] = true
-			legs[attr(a, "channel_id")]++
-		}
-	}
-	for _, leg := range all {
-		if legs[leg] != 1 {
-			t.Errorf("after the Redis outage: leg %s has %d distinct records, want 1", leg, legs[leg])
-		}
-	}
-	t.Logf("after the Redis outage: legs %d, records %d (duplicates %d)", len(all), len(rec.Logs()), len(rec.Logs())-len(recs))
+	checkOneRecordPerLeg(t, rec, all, "after the Redis outage")
 	_, last := a.get("/metrics")
 	checkMetricsDoc(t, last, "../docs/metrics-ha.md",
 		"an agent of three to five sharing six simulated FreeSWITCH servers through a real Redis, after takeovers, a pause and a Redis outage (`e2e/ha_test.go`)",
@@ -535,4 +474,65 @@ ha:
   lease_ttl: %s
   claim_idle: 2s
 `, freeswitch, redis, receiver, filepath.Join(dir, "q"), agent, leaseTTL)
+}
+
+// startReceiver starts a real OTLP/gRPC receiver on a free loopback port for the test.
+func startReceiver(tb testing.TB) (*otlptest.Received, string) {
+	rec := &otlptest.Received{}
+	recv, err := otlptest.StartGRPC("127.0.0.1:0", rec, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(recv.Stop)
+	return rec, recv.Addr()
+}
+
+// startFSSims starts n simulated FreeSWITCH servers named fs0… and returns them with their
+// configuration list (YAML items under freeswitch:).
+func startFSSims(tb testing.TB, n int, rtcp time.Duration) ([]*fssim.Server, string) {
+	sims := make([]*fssim.Server, n)
+	var cfg strings.Builder
+	for i := range sims {
+		s := fssim.New(fssim.Config{RTCPInterval: rtcp})
+		if err := s.Start("127.0.0.1:0"); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { s.Close() })
+		sims[i] = s
+		fmt.Fprintf(&cfg, "  - name: fs%d\n    address: %s\n", i, s.Addr())
+	}
+	return sims, cfg.String()
+}
+
+// checkOneRecordPerLeg waits until the receiver holds a record for every leg, then checks that each leg
+// has exactly one distinct record (the same record_id sent twice is a duplicate a receiver drops).
+func checkOneRecordPerLeg(t *testing.T, rec *otlptest.Received, legs []string, phase string) {
+	t.Helper()
+	var perLeg map[string]int
+	var distinct int
+	waitFor(t, 20*time.Second, func() string {
+		perLeg, distinct = map[string]int{}, 0
+		seen := map[string]bool{}
+		for _, lr := range rec.Logs() {
+			a := lr.GetAttributes()
+			if id := attr(a, "record_id"); !seen[id] {
+				seen[id] = true
+				distinct++
+				perLeg[attr(a, "channel_id")]++
+			}
+		}
+		if distinct < len(legs) {
+			return fmt.Sprintf("%s: %d distinct records received, want %d", phase, distinct, len(legs))
+		}
+		return ""
+	})
+	for _, leg := range legs {
+		if perLeg[leg] != 1 {
+			t.Errorf("%s: leg %s has %d distinct records, want 1", phase, leg, perLeg[leg])
+		}
+	}
+	if distinct != len(legs) {
+		t.Errorf("%s: %d distinct records for %d legs", phase, distinct, len(legs))
+	}
+	t.Logf("%s: legs %d, records %d (duplicates %d)", phase, len(legs), len(rec.Logs()), len(rec.Logs())-distinct)
 }
