@@ -32,6 +32,7 @@ type Kamailio struct {
 	MetricsURL   string // xhttp_prom
 	UASAddr      string // the test UAS that dispatcher set 1 points at
 	RTPEngineURL string // "udp:127.0.0.1:port" of the live rtpengine ("" without one)
+	TLSAddr      string // "127.0.0.1:port" of the SIP over TLS listener (Options.TLS; "" without)
 
 	cfgPath string
 	cmd     *exec.Cmd
@@ -84,7 +85,20 @@ func freeTCPUDP() (int, error) {
 // testdata/kamailio/kamailio.cfg.tmpl; testdata is the path to the
 // repository's testdata directory. The caller must Stop it. A missing
 // kamailio binary is an error that says how to install it.
-func Start(testdata string) (*Kamailio, error) {
+func Start(testdata string) (*Kamailio, error) { return StartWith(testdata, Options{}) }
+
+// Options add optional parts to the test Kamailio.
+type Options struct {
+	// TLS loads the tls module (Debian's kamailio-tls-modules) with a self-signed certificate made for
+	// the run and listens for SIP over TLS on TLSAddr.
+	TLS bool
+	// NoRTPEngine leaves rtpengine out (the module's set then points where nothing answers): a second
+	// test Kamailio next to one with rtpengine, whose fixed HTTP port a second rtpengine cannot bind.
+	NoRTPEngine bool
+}
+
+// StartWith is Start with options.
+func StartWith(testdata string, o Options) (*Kamailio, error) {
 	bin, err := exec.LookPath("kamailio")
 	if err != nil {
 		if _, e := os.Stat("/usr/sbin/kamailio"); e == nil {
@@ -129,7 +143,7 @@ func Start(testdata string) (*Kamailio, error) {
 		k.Stop()
 		return nil, err
 	}
-	if rtp, err := exec.LookPath("rtpengine"); err == nil {
+	if rtp, err := exec.LookPath("rtpengine"); err == nil && !o.NoRTPEngine {
 		k.rtp = exec.Command(rtp, "--table=-1", "--interface=127.0.0.1", fmt.Sprintf("--listen-ng=127.0.0.1:%d", rtpPort),
 			fmt.Sprintf("--listen-cli=127.0.0.1:%d", cliPort),
 			"--foreground", "--log-stderr", "--port-min=41000", "--port-max=41999")
@@ -151,6 +165,24 @@ func Start(testdata string) (*Kamailio, error) {
 		"DispatcherList": filepath.Join(dir, "dispatcher.list"),
 		"RTPEnginePort":  rtpPort, "RTPEngineDeadPort": rtpDead,
 		"UASPort": uas.LocalAddr().(*net.UDPAddr).Port, "DeadPort": dead1, "DeadPort2": dead2,
+	}
+	if o.TLS {
+		port, err := freeTCPUDP()
+		if err != nil {
+			k.Stop()
+			return nil, err
+		}
+		if _, err := os.Stat(ModulesDir + "tls.so"); err != nil {
+			k.Stop()
+			return nil, fmt.Errorf("kamailio tls module not installed (make test installs Debian's kamailio-tls-modules): %w", err)
+		}
+		cfg, err := writeTLSConfig(dir)
+		if err != nil {
+			k.Stop()
+			return nil, err
+		}
+		vars["TLSPort"], vars["TLSConfig"] = port, cfg
+		k.TLSAddr = fmt.Sprintf("127.0.0.1:%d", port)
 	}
 	for _, f := range []string{"kamailio.cfg", "dispatcher.list"} {
 		tpl, err := template.ParseFiles(filepath.Join(testdata, "kamailio", f+".tmpl"))
