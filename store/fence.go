@@ -54,6 +54,7 @@ local ttl = tonumber(ARGV[2])
 local np = tonumber(ARGV[3])
 local nd = tonumber(ARGV[4])
 local i = 5
+local ids = {}
 for p = 1, np do
   local key, id, nf = ARGV[i], ARGV[i+1], tonumber(ARGV[i+2])
   i = i + 3
@@ -62,9 +63,12 @@ for p = 1, np do
   i = i + nf * 2
   redis.call('HSET', key, unpack(hs))
   redis.call('PEXPIRE', key, ttl)
-  redis.call('SADD', KEYS[2], id)
+  ids[p] = id
 end
-if np > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+if np > 0 then
+  redis.call('SADD', KEYS[2], unpack(ids))
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
 for d = 1, nd do
   redis.call('DEL', ARGV[i])
   redis.call('SREM', KEYS[2], ARGV[i+1])
