@@ -184,9 +184,10 @@ func (i *Instance) ready() error {
 // Collect implements source.Instance: every scraper under one scrape
 // memo, so each action or command is sent once.
 func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
-	_ = i.coll.Collect(WithScrape(ctx), ch)
+	ctx = WithScrape(ctx)
+	_ = i.coll.Collect(ctx, ch)
 	if i.rtcp != nil && i.owns() {
-		collectRTCP(ch, i.rtcp)
+		collectRTCP(ch, i.rtcp, i.clockRates(ctx))
 	}
 	if i.lease != nil {
 		i.lease.Collect(ch, i.owns())

@@ -385,3 +385,28 @@ func TestInstanceAsterisk18(t *testing.T) {
 	expo := scrape(t, inst)
 	expect(t, expo, map[string]string{`asterisk_calls_processed_total`: "4", `asterisk_version_info{version="18.21.0"}`: "1", `asterisk_up`: "1"})
 }
+
+// RTCP jitter is counted in the RTP clock of the channel's codec: the same 20 ms reads 960 units on an
+// Opus channel (48 kHz) and 160 on a G.711 one; both must come out as 0.02 s (the 8 kHz assumption read
+// Opus 6× high).
+func TestRTCPJitterClockRate(t *testing.T) {
+	cfg := simast.Lab()
+	cfg.RTCPInterval = 20 * time.Millisecond
+	s := startSim(t, cfg)
+	for _, c := range []simast.CallSpec{
+		{From: "1031", To: "1032", FromCodec: "opus", ToCodec: "opus", Jitter: 20 * time.Millisecond},
+		{From: "1033", To: "1034", FromCodec: "ulaw", ToCodec: "ulaw", Jitter: 20 * time.Millisecond},
+	} {
+		if _, err := s.StartCall(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inst := newInstance(t, amiConfig(s, "1031-1036"))
+	waitConnected(t, inst)
+	time.Sleep(100 * time.Millisecond) // a few RTCP reports
+	expect(t, scrape(t, inst), map[string]string{
+		`asterisk_rtcp_jitter_seconds{direction="receive",peer="1031",technology="SIP"}`:  "0.02",
+		`asterisk_rtcp_jitter_seconds{direction="transmit",peer="1031",technology="SIP"}`: "0.02",
+		`asterisk_rtcp_jitter_seconds{direction="receive",peer="1033",technology="SIP"}`:  "0.02",
+	})
+}

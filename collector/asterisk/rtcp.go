@@ -19,10 +19,9 @@ import (
 // the latest of each per live channel and forgets a channel at its Hangup,
 // so chan_sip calls get an RTT too (`sip show channelstats` has none).
 
-// RTPClockRate converts RTCP interarrival jitter (in RTP timestamp units)
-// to seconds. RTCP does not say the codec: 8 kHz holds for G.711, G.729,
-// GSM and G.722 (whose RTP clock is 8 kHz); Opus (48 kHz) reads 6× high.
-const RTPClockRate = 8000
+// RTCP interarrival jitter is in RTP timestamp units: the tracker keeps it so and converts it to
+// seconds at collection with the channel's RTP clock rate, read from its native format in the AMI
+// Status answer of the same scrape (DefaultRTPClockRate when the channel is not in it).
 
 // MaxRTCPChannels bounds the channels the tracker follows.
 const MaxRTCPChannels = 50000
@@ -105,14 +104,14 @@ func (t *RTCPTracker) Handle(m *ami.Message) {
 }
 
 // reportBlock reads the first report block: fraction lost (of 256) and
-// interarrival jitter (RTP timestamp units).
+// interarrival jitter (RTP timestamp units, converted by Snapshot).
 func reportBlock(m *ami.Message) (loss, jitter float64, ok bool) {
 	frac, err1 := strconv.ParseUint(m.Get("Report0FractionLost"), 10, 8)
 	jit, err2 := strconv.ParseUint(m.Get("Report0IAJitter"), 10, 32)
 	if err1 != nil || err2 != nil {
 		return 0, 0, false
 	}
-	return float64(frac) / 256, float64(jit) / RTPClockRate, true
+	return float64(frac) / 256, float64(jit), true
 }
 
 // RTCPPeer aggregates the reports of one peer's channels: the worst of each figure.
@@ -124,8 +123,13 @@ type RTCPPeer struct {
 	HaveRx, HaveTx, HaveRTT bool
 }
 
-// Snapshot returns per-peer aggregates, dropping stale channels.
-func (t *RTCPTracker) Snapshot() []RTCPPeer {
+// Snapshot returns per-peer aggregates, dropping stale channels; jitter in seconds at
+// DefaultRTPClockRate.
+func (t *RTCPTracker) Snapshot() []RTCPPeer { return t.SnapshotRates(nil) }
+
+// SnapshotRates is Snapshot with each channel's RTP clock rate (channel name → Hz; a channel not in
+// rates, or rates nil, counts at DefaultRTPClockRate).
+func (t *RTCPTracker) SnapshotRates(rates map[string]float64) []RTCPPeer {
 	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -148,11 +152,15 @@ func (t *RTCPTracker) Snapshot() []RTCPPeer {
 			out = append(out, p)
 		}
 		p.Channels++
+		rate := float64(DefaultRTPClockRate)
+		if r := rates[name]; r > 0 {
+			rate = r
+		}
 		if c.haveRx {
-			p.RxLoss, p.RxJitter, p.HaveRx = math.Max(p.RxLoss, c.rxLoss), math.Max(p.RxJitter, c.rxJitter), true
+			p.RxLoss, p.RxJitter, p.HaveRx = math.Max(p.RxLoss, c.rxLoss), math.Max(p.RxJitter, c.rxJitter/rate), true
 		}
 		if c.haveTx {
-			p.TxLoss, p.TxJitter, p.HaveTx = math.Max(p.TxLoss, c.txLoss), math.Max(p.TxJitter, c.txJitter), true
+			p.TxLoss, p.TxJitter, p.HaveTx = math.Max(p.TxLoss, c.txLoss), math.Max(p.TxJitter, c.txJitter/rate), true
 		}
 		if c.haveRTT {
 			p.RTT, p.HaveRTT = math.Max(p.RTT, c.rtt), true
@@ -176,7 +184,7 @@ var (
 		"Highest RTCP fraction lost of a peer's channels: receive = what Asterisk reports (RTCPSent), transmit = what the far end reports (RTCPReceived). Seed 004: asterisk_rtp_packet_loss_percent.",
 		"technology", "peer", "direction")
 	rtcpJitter = newDesc("rtcp", "jitter_seconds",
-		"Highest RTCP interarrival jitter of a peer's channels (8 kHz RTP clock assumed). Seed 004: asterisk_rtp_jitter_ms.",
+		"Highest RTCP interarrival jitter of a peer's channels, at each channel's RTP clock rate (from its native format in AMI Status; 8 kHz if unknown). Seed 004: asterisk_rtp_jitter_ms.",
 		"technology", "peer", "direction")
 	rtcpChannels = newDesc("rtcp", "channels",
 		"Channels of a peer with an RTCP report in the last two minutes.", "technology", "peer")
@@ -187,8 +195,8 @@ var (
 // collectRTCP sends the tracker's per-peer figures. They come from events,
 // not from a scrape, so they are sent beside the scrapers' metrics and do
 // not make the instance up.
-func collectRTCP(ch chan<- prometheus.Metric, t *RTCPTracker) {
-	for _, p := range t.Snapshot() {
+func collectRTCP(ch chan<- prometheus.Metric, t *RTCPTracker, rates map[string]float64) {
+	for _, p := range t.SnapshotRates(rates) {
 		gauge(ch, rtcpChannels, float64(p.Channels), p.Tech, p.Peer)
 		if p.HaveRTT {
 			gauge(ch, rtcpRTT, p.RTT, p.Tech, p.Peer)
@@ -204,4 +212,11 @@ func collectRTCP(ch chan<- prometheus.Metric, t *RTCPTracker) {
 	}
 	events, _ := t.Stats()
 	counter(ch, rtcpEvents, float64(events))
+}
+
+// Len is the number of channels tracked.
+func (t *RTCPTracker) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.chans)
 }

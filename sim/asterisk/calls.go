@@ -411,7 +411,7 @@ func rtcpEvents(c *channel, now time.Time) (sent, received msg) {
 	remote := c.peerIP + ":" + strconv.Itoa(c.rtp.remotePort)
 	ntp := fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000)
 	frac := strconv.Itoa(int(c.rtp.loss*256 + 0.5))
-	jit := strconv.Itoa(int(r.RxJitter*8000 + 0.5))
+	jit := strconv.Itoa(int(r.RxJitter*rtpClock(c.native) + 0.5))
 	block := func(m msg, ssrc uint32, lost uint32) msg {
 		return append(m, hdr{"MES", "88.1"}, hdr{"SSRC", fmt.Sprintf("0x%08x", ssrc)}, hdr{"PT", "200(SR)"}, hdr{"ReportCount", "1"},
 			hdr{"SentNTP", ntp}, hdr{"SentRTP", strconv.Itoa(int(r.TxCount) * 160)}, hdr{"SentPackets", strconv.Itoa(int(r.TxCount))},
@@ -466,4 +466,19 @@ func (s *Server) flood(n int) {
 	for range n {
 		s.fireLocked("reporting", sent)
 	}
+}
+
+// rtpClock is the RTP clock rate Asterisk counts RTCP jitter in for a channel's native format
+// (ast_rtp_get_rate: the format's sample rate, except G.722's 8000).
+func rtpClock(native string) float64 {
+	f, _, _ := strings.Cut(native, "|")
+	switch f {
+	case "opus":
+		return 48000
+	case "slin16", "speex16", "siren7":
+		return 16000
+	case "siren14":
+		return 32000
+	}
+	return 8000
 }
