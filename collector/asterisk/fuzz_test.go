@@ -137,3 +137,18 @@ func FuzzParseVersion(f *testing.F) {
 	addCaptures(f, "core show version")
 	f.Fuzz(func(t *testing.T, s string) { _, _ = ParseVersion(s) })
 }
+
+func FuzzParseCoreShowChannel(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(captures, "cli", "*", "core-show-channel-*.raw"))
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(string(b))
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, ok, err := ParseCoreShowChannel(s)
+		if err == nil && ok && c.Channel == "" {
+			t.Fatal("a channel without a name")
+		}
+	})
+}

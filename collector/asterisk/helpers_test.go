@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,6 +89,7 @@ func amiList(tb testing.TB, rel, actionID string) (resp *ami.Message, items []*a
 
 // fakeAPI serves captured answers.
 type fakeAPI struct {
+	mu       sync.Mutex // scrapers may ask concurrently (the CLI transcoding path does)
 	ami      bool
 	commands map[string]string
 	lists    map[string][]*ami.Message
@@ -104,6 +106,8 @@ func newFake(amiMode bool) *fakeAPI {
 func (f *fakeAPI) AMI() bool { return f.ami }
 
 func (f *fakeAPI) Command(ctx context.Context, cmd string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.calls["cmd:"+cmd]++
 	if err := f.errs[cmd]; err != nil {
 		return "", err
@@ -116,6 +120,8 @@ func (f *fakeAPI) Command(ctx context.Context, cmd string) (string, error) {
 }
 
 func (f *fakeAPI) List(ctx context.Context, action string, _ ...ami.Header) ([]*ami.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.calls[action]++
 	if !f.ami {
 		return nil, ErrNoAMI
@@ -131,6 +137,8 @@ func (f *fakeAPI) List(ctx context.Context, action string, _ ...ami.Header) ([]*
 }
 
 func (f *fakeAPI) Action(ctx context.Context, action string, _ ...ami.Header) (*ami.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.calls[action]++
 	if !f.ami {
 		return nil, ErrNoAMI
@@ -157,6 +165,19 @@ func cliFake(tb testing.TB, phase string) *fakeAPI {
 		for _, cmd := range []string{"pjsip show endpoints", "pjsip show contacts", "pjsip show registrations", "pjsip show channelstats"} {
 			f.commands[cmd] = cliCapture(tb, phase, cmd)
 		}
+	}
+	// `core show channel <name>` of each channel: the command is in the capture's .tx file.
+	txs, _ := filepath.Glob(filepath.Join(captures, "cli", phase, "core-show-channel-*.tx"))
+	for _, tx := range txs {
+		cmd, err := os.ReadFile(tx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out, err := os.ReadFile(strings.TrimSuffix(tx, ".tx") + ".raw")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f.commands[strings.TrimSpace(string(cmd))] = string(out)
 	}
 	return f
 }

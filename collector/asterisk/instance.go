@@ -73,15 +73,6 @@ func NewInstance(cfg config.Asterisk, scrapers []source.Scraper[API], logger *sl
 			return nil, err
 		}
 		i.cli, base = cli, cli
-		var kept []source.Scraper[API]
-		for _, s := range scrapers {
-			if _, ok := s.(amiOnly); ok {
-				logger.Info("asterisk collector needs AMI and is off in CLI mode", "collector", s.Name(), "help", s.Help())
-				continue
-			}
-			kept = append(kept, s)
-		}
-		scrapers = kept
 	default:
 		if cfg.RTCPEnabled() {
 			i.rtcp = NewRTCPTracker()

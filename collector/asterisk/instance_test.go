@@ -245,6 +245,13 @@ func TestInstanceCLI(t *testing.T) {
 		`asterisk_active_channels`:                         "8",
 		`voip_exporter_cli_command_errors_total`:           "0",
 		`asterisk_channels{state="Up",technology="CBAnn"}`: "2",
+		// Transcoding over the CLI (one `core show channel` per channel) agrees with AMI Status.
+		`asterisk_transcoding_channels`:                                                            "6",
+		`asterisk_codec_mismatch{pair="ulaw->alaw"}`:                                               "2",
+		`asterisk_codec_mismatch{pair="alaw->ulaw"}`:                                               "2",
+		`asterisk_channel_transcoding{codec="ulaw",direction="read",peer="1033",technology="SIP"}`: "1",
+		`asterisk_transcoding_unchecked_channels`:                                                  "0",
+		`voip_exporter_scrape_collector_success{collector="transcoding",source="asterisk"}`:        "1",
 	})
 	if !inst.Health().Connected {
 		t.Errorf("health %+v", inst.Health())

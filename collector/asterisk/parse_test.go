@@ -1,9 +1,14 @@
 package asterisk
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/voip-exporter/voip_exporter/ami"
 )
 
 func TestParseChannelCounts(t *testing.T) {
@@ -290,5 +295,46 @@ func TestParseChannelStats(t *testing.T) {
 	}
 	if rows, err := ParseSIPChannelStats(cliCapture(t, "idle", "sip show channelstats")); err != nil || len(rows) != 0 {
 		t.Errorf("sip idle: %v %v", rows, err)
+	}
+}
+
+// `core show channel` of every channel of the busy lab agrees with the AMI Status answer captured in the
+// same session from the same real Asterisk: native formats and both translation paths.
+func TestParseCoreShowChannelMatchesStatus(t *testing.T) {
+	status := map[string]ChannelFormat{}
+	for _, m := range amiCapture(t, "busy/13-status-and-channel.raw") {
+		if m.Event() == "Status" {
+			f := ParseStatus([]*ami.Message{m})[0]
+			status[f.Channel] = f
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(captures, "cli", "busy", "core-show-channel-*.raw"))
+	checked := 0
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, ok, err := ParseCoreShowChannel(string(b))
+		if err != nil || !ok {
+			t.Fatalf("%s: ok=%v err=%v", file, ok, err)
+		}
+		want, inStatus := status[f.Channel]
+		if !inStatus {
+			continue // announcer channels (CBAnn) are not in AMI lists
+		}
+		checked++
+		if fmt.Sprint(f.Native) != fmt.Sprint(want.Native) || f.ReadTrans != want.ReadTrans || f.WriteTrans != want.WriteTrans {
+			t.Errorf("%s: CLI %+v, AMI Status %+v", filepath.Base(file), f, want)
+		}
+	}
+	if checked < 8 {
+		t.Errorf("only %d channels cross-checked", checked)
+	}
+	if _, ok, err := ParseCoreShowChannel("SIP/9999-00000001 is not a known channel\n"); ok || err != nil {
+		t.Errorf("gone channel: ok=%v err=%v", ok, err)
+	}
+	if _, _, err := ParseCoreShowChannel("No such command 'core show channel'\n"); err == nil {
+		t.Error("garbage accepted")
 	}
 }

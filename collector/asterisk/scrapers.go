@@ -34,12 +34,6 @@ func ScrapersWith(o Options) []source.Scraper[API] {
 	}
 }
 
-// amiOnly marks scrapers that need AMI actions (an instance in CLI mode
-// leaves them out, so that they do not count as a successful scrape).
-type amiOnly interface{ amiOnly() }
-
-func (transcodingScraper) amiOnly() {}
-
 // optional marks scrapers that have nothing to do unless configured (an
 // instance leaves them out when unconfigured: their "no data" would count
 // as a successful scrape of a dead Asterisk).

@@ -7,7 +7,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/voip-exporter/voip_exporter/ami"
-	"github.com/voip-exporter/voip_exporter/source"
 )
 
 // ChannelFormat is one channel's media formats from the AMI Status action,
@@ -94,27 +93,38 @@ var (
 	channelNativeCodec = newDesc("", "channel_native_codec",
 		"Channels of a peer by native codec. Seed 004: asterisk_channel_native_codec, counted per peer instead of one series per channel.",
 		"technology", "peer", "codec")
+	transcodingUnchecked = newDesc("", "transcoding_unchecked_channels",
+		"CLI mode: channels left out of the transcoding series because one scrape asks `core show channel` for at most 200 channels (0 in AMI mode, which asks once for all). New.")
 	codecMismatch = newDesc("", "codec_mismatch",
 		"Translations between two codecs other than slin in progress, by pair (\"ulaw->alaw\"), both directions of every channel counted. Seed 004: asterisk_codec_mismatch.",
 		"pair")
 )
 
-// transcodingScraper runs the AMI Status action: one answer for every channel.
+// transcodingScraper runs the AMI Status action (one answer for every channel), or over the CLI
+// `core show channel` for each channel.
 type transcodingScraper struct{}
 
 func (transcodingScraper) Name() string { return "transcoding" }
 func (transcodingScraper) Help() string {
-	return "channels by codec, transcoding channels and codec mismatch pairs (AMI Status; AMI mode only)"
+	return "channels by codec, transcoding channels and codec mismatch pairs (AMI Status; over the CLI one `core show channel` per channel, at most 200)"
 }
 func (transcodingScraper) Default() bool { return true }
 
 func (transcodingScraper) Scrape(ctx context.Context, api API, ch chan<- prometheus.Metric) error {
-	if !api.AMI() {
-		return source.NoData("transcoding needs the AMI Status action: over the CLI it would take one `core show channel` per channel")
-	}
-	items, err := list(ctx, api, "Status")
-	if err != nil {
-		return err
+	var formats []ChannelFormat
+	if api.AMI() {
+		items, err := list(ctx, api, "Status")
+		if err != nil {
+			return err
+		}
+		formats = ParseStatus(items)
+	} else {
+		var truncated int
+		var err error
+		if formats, truncated, err = cliChannelFormats(ctx, api); err != nil {
+			return err
+		}
+		gauge(ch, transcodingUnchecked, float64(truncated))
 	}
 	type peerKey struct{ tech, peer, codec, dir string }
 	byCodec := map[string]int{}
@@ -123,7 +133,7 @@ func (transcodingScraper) Scrape(ctx context.Context, api API, ch chan<- prometh
 	pairs := map[string]int{}
 	transcoding := 0
 	bound := peerBound{}
-	for _, f := range ParseStatus(items) {
+	for _, f := range formats {
 		codec := "none"
 		if len(f.Native) > 0 {
 			codec = f.Native[0]

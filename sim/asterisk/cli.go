@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -55,6 +56,8 @@ func (s *Server) cliLocked(cmd string, now time.Time, color bool) (string, bool)
 	case lower == "core show channels" || lower == "core show channels verbose" ||
 		lower == "core show channels concise" || lower == "core show channels count":
 		s.coreShowChannelsText(&b, strings.TrimPrefix(lower, "core show channels"), now)
+	case len(words) == 4 && strings.HasPrefix(lower, "core show channel "):
+		s.coreShowChannelText(&b, words[3], now)
 	case lower == "core show calls" || lower == "core show calls uptime" || lower == "core show calls seconds":
 		s.callsLines(&b)
 		if len(words) == 4 {
@@ -581,4 +584,68 @@ func (s *Server) queueShowText(b *strings.Builder, only string, now time.Time, c
 	if !found && only != "" {
 		fmt.Fprintf(b, "No such queue: %s.\n", only)
 	}
+}
+
+// coreShowChannelText is `core show channel <name>` (main/cli.c handle_showchan): the General and PBX
+// sections as Asterisk 20 prints them, or "<name> is not a known channel".
+func (s *Server) coreShowChannelText(b *strings.Builder, name string, now time.Time) {
+	var c *channel
+	for _, ch := range s.st.channels {
+		if strings.EqualFold(ch.name, name) {
+			c = ch
+			break
+		}
+	}
+	if c == nil {
+		fmt.Fprintf(b, "%s is not a known channel\n", name)
+		return
+	}
+	trans := func(path string) string {
+		if path == "" {
+			return "No "
+		}
+		return "Yes " + path
+	}
+	na := func(v string) string { return orStr(v, "(N/A)") }
+	el := now.Sub(c.created)
+	callIdent := "(None)"
+	if c.pbx {
+		seq, _ := strconv.Atoi(c.uniqueid[strings.LastIndexByte(c.uniqueid, '.')+1:])
+		callIdent = fmt.Sprintf("[C-%08x]", seq+1)
+	}
+	fmt.Fprintf(b, " -- General --\n"+
+		"           Name: %s\n"+
+		"           Type: %s\n"+
+		"       UniqueID: %s\n"+
+		"       LinkedID: %s\n"+
+		"      Caller ID: %s\n"+
+		" Caller ID Name: %s\n"+
+		"Connected Line ID: %s\n"+
+		"Connected Line ID Name: %s\n"+
+		"Eff. Connected Line ID: %s\n"+
+		"Eff. Connected Line ID Name: %s\n"+
+		"    DNID Digits: %s\n"+
+		"       Language: en\n"+
+		"          State: %s (%d)\n"+
+		"  NativeFormats: (%s)\n"+
+		"    WriteFormat: %s\n"+
+		"     ReadFormat: %s\n"+
+		" WriteTranscode: %s\n"+
+		"  ReadTranscode: %s\n"+
+		" Time to Hangup: 0\n"+
+		"   Elapsed Time: %dh%dm%ds\n"+
+		"      Bridge ID: %s\n"+
+		" --   PBX   --\n"+
+		"        Context: %s\n"+
+		"      Extension: %s\n"+
+		"       Priority: %d\n"+
+		"     Call Group: 0\n"+
+		"   Pickup Group: 0\n"+
+		"    Application: %s\n"+
+		"           Data: %s\n"+
+		" Call Identifier: %s\n",
+		c.name, c.tech, c.uniqueid, c.linkedid, na(c.cidNum), na(c.cidName), na(c.connNum), na(c.connName),
+		na(c.connNum), na(c.connName), na(c.dnid), stateDesc(c.state), c.state, c.native, c.writeFmt, c.readFmt,
+		trans(c.writeTrans), trans(c.readTrans), int(el.Hours()), int(el.Minutes())%60, int(el.Seconds())%60,
+		orStr(c.bridge, "(Not bridged)"), c.context, c.exten, c.prio, orStr(c.app, "(N/A)"), orStr(c.data, "(Empty)"), callIdent)
 }
