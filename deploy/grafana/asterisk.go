@@ -18,7 +18,7 @@ func asteriskViciDial() Dashboard {
 					Thresholds: []Threshold{green, at(50, "yellow"), at(100, "red")}},
 				{Title: "Agents online", Kind: Stat, Width: 5, Queries: []Query{{Expr: "sum(vicidial_agents_logged_in" + sel + ")"}},
 					Thresholds: []Threshold{red, at(1, "yellow"), at(5, "green")}},
-				{Title: "Trunks down", Kind: Stat, Width: 5, Queries: []Query{{Expr: `(count(asterisk_sip_peer_up{server=~"$server"} == 0) or vector(0)) + (count(asterisk_pjsip_endpoint_up{server=~"$server"} == 0) or vector(0))`}},
+				{Title: "Trunks down", Kind: Stat, Width: 5, Queries: []Query{{Expr: `(count(max without (instance) (asterisk_sip_peer_up{server=~"$server"}) == 0) or vector(0)) + (count(max without (instance) (asterisk_pjsip_endpoint_up{server=~"$server"}) == 0) or vector(0))`}},
 					Thresholds: []Threshold{green, at(1, "yellow"), at(2, "red")}},
 				{Title: "Calls in queue", Kind: Stat, Width: 5, Queries: []Query{{Expr: "sum(vicidial_queue_depth" + sel + ")"}},
 					Thresholds: []Threshold{green, at(5, "yellow"), at(10, "red")}},

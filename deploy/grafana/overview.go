@@ -9,10 +9,10 @@ func overview() Dashboard {
 		Rows: []Row{
 			{Title: "Sources", Panels: []Panel{
 				{Title: "Sources up", Kind: Stat, Width: 6, Description: "Instances answering their last scrape.",
-					Queries:    []Query{{Expr: `sum(label_replace({__name__=~"(freeswitch|kamailio|asterisk|vicidial|fail2ban)_up", server=~"$server"}, "source", "$1", "__name__", "(.+)_up"))`, Legend: "up"}},
+					Queries:    []Query{{Expr: `sum(max without (instance) (label_replace({__name__=~"(freeswitch|kamailio|asterisk|vicidial|fail2ban)_up", server=~"$server"}, "source", "$1", "__name__", "(.+)_up")))`, Legend: "up"}},
 					Thresholds: []Threshold{green}},
 				{Title: "Sources down", Kind: Stat, Width: 6,
-					Queries:    []Query{{Expr: `count(label_replace({__name__=~"(freeswitch|kamailio|asterisk|vicidial|fail2ban)_up", server=~"$server"} == 0, "source", "$1", "__name__", "(.+)_up")) or vector(0)`, Legend: "down"}},
+					Queries:    []Query{{Expr: `count(max without (instance) (label_replace({__name__=~"(freeswitch|kamailio|asterisk|vicidial|fail2ban)_up", server=~"$server"}, "source", "$1", "__name__", "(.+)_up")) == 0) or vector(0)`, Legend: "down"}},
 					Thresholds: []Threshold{green, at(1, "red")}},
 				{Title: "Up by instance", Kind: StateTime, Width: 12,
 					Queries: []Query{{Expr: `label_replace({__name__=~"(freeswitch|kamailio|asterisk|vicidial|fail2ban)_up", server=~"$server"}, "source", "$1", "__name__", "(.+)_up")`, Legend: "{{source}} {{server}}"}},
@@ -21,16 +21,16 @@ func overview() Dashboard {
 			{Title: "Traffic", Panels: []Panel{
 				{Title: "Calls", Kind: TimeSeries, Width: 8, Stack: true,
 					Queries: []Query{
-						{Expr: `sum by (server) (freeswitch_current_calls{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"},
-						{Expr: `sum by (server) (kamailio_dlg_stats_active_all{server=~"$server"})`, Legend: "Kamailio dialogs {{server}}"},
-						{Expr: `sum by (server) (asterisk_active_calls{server=~"$server"})`, Legend: "Asterisk {{server}}"}}},
+						{Expr: `max by (server) (freeswitch_current_calls{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"},
+						{Expr: `max by (server) (kamailio_dlg_stats_active_all{server=~"$server"})`, Legend: "Kamailio dialogs {{server}}"},
+						{Expr: `max by (server) (asterisk_active_calls{server=~"$server"})`, Legend: "Asterisk {{server}}"}}},
 				{Title: "Channels", Kind: TimeSeries, Width: 8, Stack: true,
-					Queries: []Query{{Expr: `sum by (server) (freeswitch_current_channels{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"}}},
+					Queries: []Query{{Expr: `max by (server) (freeswitch_current_channels{server=~"$server"})`, Legend: "FreeSWITCH {{server}}"}}},
 				{Title: "Trunks down", Kind: Stat, Width: 8, Description: "Gateways whose OPTIONS pings fail.",
-					Queries: []Query{{Expr: `(count(freeswitch_sofia_gateway_up{server=~"$server"} == 0) or vector(0))` +
-						` + (count(kamailio_dispatcher_list_target{server=~"$server"} == 0) or vector(0))` +
-						` + (count(asterisk_sip_peer_up{server=~"$server"} == 0) or vector(0))` +
-						` + (count(asterisk_pjsip_endpoint_up{server=~"$server"} == 0) or vector(0))`, Legend: "gateways, dispatcher targets, SIP peers"}},
+					Queries: []Query{{Expr: `(count(max without (instance) (freeswitch_sofia_gateway_up{server=~"$server"}) == 0) or vector(0))` +
+						` + (count(max without (instance) (kamailio_dispatcher_list_target{server=~"$server"}) == 0) or vector(0))` +
+						` + (count(max without (instance) (asterisk_sip_peer_up{server=~"$server"}) == 0) or vector(0))` +
+						` + (count(max without (instance) (asterisk_pjsip_endpoint_up{server=~"$server"}) == 0) or vector(0))`, Legend: "gateways, dispatcher targets, SIP peers"}},
 					Thresholds: []Threshold{green, at(1, "red")}},
 			}},
 			{Title: "Call quality", Panels: []Panel{
@@ -42,11 +42,20 @@ func overview() Dashboard {
 					Thresholds: []Threshold{green, at(1, "red")}},
 			}},
 			{Title: "Contact centre", Panels: []Panel{
-				{Title: "Calls in queue", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(vicidial_queue_depth{server=~"$server"}) or vector(0)`}},
+				{Title: "Calls in queue", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(max without (instance) (vicidial_queue_depth{server=~"$server"})) or vector(0)`}},
 					Thresholds: []Threshold{green, at(5, "yellow"), at(10, "red")}},
-				{Title: "Missing recordings (1 h)", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(vicidial_recordings_missing{server=~"$server"}) or vector(0)`}},
+				{Title: "Missing recordings (1 h)", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(max without (instance) (vicidial_recordings_missing{server=~"$server"})) or vector(0)`}},
 					Thresholds: []Threshold{green, at(1, "yellow"), at(5, "red")}},
-				{Title: "fail2ban active bans", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(fail2ban_active_bans{server=~"$server"}) or vector(0)`}}},
+				{Title: "fail2ban active bans", Kind: Stat, Width: 8, Queries: []Query{{Expr: `sum(max without (instance) (fail2ban_active_bans{server=~"$server"})) or vector(0)`}}},
+			}},
+			{Title: "Agents (HA, docs/ha.md)", Panels: []Panel{
+				{Title: "Owner of each event-driven instance", Kind: Table, Width: 12,
+					Description: "The agent processing each instance's events (voip_exporter_ha_lease_owned == 1). An instance missing here is owned by nobody.",
+					Queries:     []Query{{Expr: `voip_exporter_ha_lease_owned == 1`, Format: "table", Instant: true}}},
+				{Title: "Takeovers and lost leases", Kind: TimeSeries, Width: 12,
+					Queries: []Query{
+						{Expr: `sum by (instance) (increase(voip_exporter_ha_takeovers_total[$__rate_interval]))`, Legend: "takeovers {{instance}}"},
+						{Expr: `sum by (instance) (increase(voip_exporter_ha_leases_lost_total[$__rate_interval]))`, Legend: "lost {{instance}}"}}},
 			}},
 			{Title: "Exporter", Panels: []Panel{
 				{Title: "Scrape duration by source", Kind: TimeSeries, Width: 12, Unit: "s",
