@@ -52,16 +52,15 @@ func haGroup(cfg *config.Config, logger *slog.Logger) *haRuntime {
 		return haShared.r
 	}
 	h, rc := cfg.HA, cfg.Storage.Redis
-	logger = logger.With("component", "ha")
 	redisClient := store.NewRedisClient(store.RedisOptions{Address: rc.Address, Password: string(rc.Password), DB: rc.DB,
-		KeyPrefix: rc.KeyPrefix, TTL: rc.TTL, Logger: logger})
+		KeyPrefix: rc.KeyPrefix, TTL: rc.TTL, Logger: logger.With("component", "ha")})
 	r := &haRuntime{redis: redisClient, log: logger, ttl: h.LeaseTTL}
 	r.m = ha.New(ha.Options{Client: redisClient.Redis(), KeyPrefix: redisClient.Options().KeyPrefix, AgentID: h.AgentID,
 		LeaseTTL: h.LeaseTTL, SafetyMargin: h.SafetyMargin, Logger: logger})
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.wg.Add(1)
 	go func() { defer r.wg.Done(); r.m.Run(r.ctx) }()
-	logger.Info("ha: agent joined", "agent", r.m.AgentID(), "lease_ttl", h.LeaseTTL)
+	logger.Info("ha: agent joined", "component", "ha", "agent", r.m.AgentID(), "lease_ttl", h.LeaseTTL)
 	haShared.r = r
 	return r
 }
