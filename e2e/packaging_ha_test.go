@@ -22,7 +22,7 @@ func TestHADeployments(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cfgText string
-	replicas, podName := 0, false
+	replicas, podName, pdb, spread := 0, false, false, false
 	services := map[string]int{} // Service name → port
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	for {
@@ -31,10 +31,23 @@ func TestHADeployments(t *testing.T) {
 			Metadata struct{ Name string }
 			Data     map[string]string
 			Spec     struct {
-				Replicas int
+				Replicas     int
+				MinAvailable int `yaml:"minAvailable"`
+				Selector     struct {
+					MatchLabels map[string]string `yaml:"matchLabels"`
+				}
 				Ports    []struct{ Port int }
 				Template struct {
 					Spec struct {
+						Affinity struct {
+							PodAntiAffinity struct {
+								Preferred []struct {
+									PodAffinityTerm struct {
+										TopologyKey string `yaml:"topologyKey"`
+									} `yaml:"podAffinityTerm"`
+								} `yaml:"preferredDuringSchedulingIgnoredDuringExecution"`
+							} `yaml:"podAntiAffinity"`
+						}
 						Containers []struct {
 							Name string
 							Env  []struct {
@@ -62,10 +75,17 @@ func TestHADeployments(t *testing.T) {
 			if len(doc.Spec.Ports) > 0 {
 				services[doc.Metadata.Name] = doc.Spec.Ports[0].Port
 			}
+		case "PodDisruptionBudget":
+			if doc.Spec.Selector.MatchLabels["app"] == "voip-exporter" && doc.Spec.MinAvailable >= 1 {
+				pdb = true
+			}
 		case "Deployment":
 			for _, c := range doc.Spec.Template.Spec.Containers {
 				if c.Name != "voip-exporter" {
 					continue
+				}
+				for _, p := range doc.Spec.Template.Spec.Affinity.PodAntiAffinity.Preferred {
+					spread = spread || p.PodAffinityTerm.TopologyKey == "kubernetes.io/hostname"
 				}
 				replicas = doc.Spec.Replicas
 				for _, e := range c.Env {
@@ -87,6 +107,9 @@ func TestHADeployments(t *testing.T) {
 	host, port, _ := strings.Cut(cfg.Storage.Redis.Address, ":")
 	if p, ok := services[host]; !ok || port != "6379" || p != 6379 {
 		t.Errorf("k8s: Redis address %q is not a Service of the manifest (%v)", cfg.Storage.Redis.Address, services)
+	}
+	if !pdb || !spread {
+		t.Errorf("k8s: PodDisruptionBudget keeping an agent up %v, agents spread over nodes %v", pdb, spread)
 	}
 	if replicas < 2 || !podName {
 		t.Errorf("k8s: %d replicas, POD_NAME from the downward API %v: want two agents with distinct ids", replicas, podName)
