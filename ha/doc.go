@@ -17,7 +17,9 @@
 // instance before the key can expire in Redis and another agent take it, logs it, shows it on /health and
 // counts it in voip_exporter_ha_leases_lost_total.
 //
-// Spread: agents announce themselves with {prefix}agents:{id} (PX AgentTTL, refreshed every tick). With N
-// live agents and M instances an agent holds at most ceil(M/N) leases: over quota it releases one lease per
-// tick, under quota it acquires free ones, so instances move one at a time when agents join or leave.
+// Spread: agents announce themselves with {prefix}agents:{id} (PX AgentTTL, two ticks, refreshed every tick).
+// With N live agents and M instances an agent holds at most ceil(M/N) leases: over quota it releases one
+// lease per tick, under quota it acquires free ones, so instances move one at a time when agents join or
+// leave. A lease whose owner has no heartbeat any more is taken at the moment it expires (a timer on its
+// PTTL), so a dead agent's instances are owned again within LeaseTTL of its death.
 package ha

@@ -32,7 +32,8 @@ type Options struct {
 	// SafetyMargin: an owner stops LeaseTTL − SafetyMargin after the start of its last successful
 	// renewal (default LeaseTTL/4).
 	SafetyMargin time.Duration
-	// AgentTTL is the expiry of the agent's heartbeat key (default LeaseTTL).
+	// AgentTTL is the expiry of the agent's heartbeat key (default 2×LeaseTTL/3: two ticks, so a dead
+	// agent is known dead before its leases expire and the survivors are ready to take them at once).
 	AgentTTL time.Duration
 	Logger   *slog.Logger
 }
@@ -76,6 +77,7 @@ type Lease struct {
 	owned      atomic.Bool
 	validUntil atomic.Int64 // unix ns
 	token      atomic.Int64
+	armed      atomic.Bool // a takeover is scheduled for the moment the dead owner's lease expires
 
 	mu       sync.Mutex
 	value    string    // "<token> <agent>" while owned
@@ -160,6 +162,8 @@ type Manager struct {
 	quota    int
 	cooldown int // ticks without acquiring after a rebalance release (Tick only)
 
+	decide sync.Mutex // serialises Tick and the scheduled takeovers
+
 	takeovers, lost, released atomic.Uint64
 	closed                    atomic.Bool
 }
@@ -179,7 +183,7 @@ func New(o Options) *Manager {
 		o.SafetyMargin = o.LeaseTTL / 4
 	}
 	if o.AgentTTL <= 0 {
-		o.AgentTTL = o.LeaseTTL
+		o.AgentTTL = 2 * o.LeaseTTL / 3
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -288,6 +292,8 @@ func (m *Manager) Tick(ctx context.Context) {
 	if m.closed.Load() {
 		return
 	}
+	m.decide.Lock()
+	defer m.decide.Unlock()
 	hbErr := m.heartbeat(ctx)
 	leases := m.snapshot()
 	held := 0
@@ -347,17 +353,64 @@ func (m *Manager) Tick(ctx context.Context) {
 		}
 		return
 	}
+	live := make(map[string]bool, n)
+	for _, id := range ids {
+		live[id] = true
+	}
+	armed := 0
 	for _, l := range m.rotated(leases) {
-		if held >= quota || m.cooldown > 0 {
+		if held+armed >= quota || m.cooldown > 0 {
 			break
 		}
-		if l.owned.Load() || l.ownerSeen() != "" {
-			continue
-		}
-		if m.acquire(ctx, l) {
-			held++
+		owner := l.ownerSeen()
+		switch {
+		case l.owned.Load():
+		case owner == "":
+			if m.acquire(ctx, l) {
+				held++
+			}
+		case !live[owner]:
+			// Its owner is dead (no heartbeat): take it the moment its lease expires, not at a later tick.
+			if m.arm(ctx, l) {
+				armed++
+			}
 		}
 	}
+}
+
+// arm schedules the takeover of a dead agent's lease for when it expires in Redis (PTTL).
+func (m *Manager) arm(ctx context.Context, l *Lease) bool {
+	if l.armed.Load() {
+		return true
+	}
+	c, cancel := m.opCtx(ctx)
+	ttl, err := m.rdb.PTTL(c, l.key).Result()
+	cancel()
+	if err != nil || ttl < 0 {
+		return false // gone already (the next tick takes it) or no expiry (not ours to guess)
+	}
+	l.armed.Store(true)
+	time.AfterFunc(ttl+5*time.Millisecond, func() {
+		defer l.armed.Store(false)
+		if ctx.Err() != nil || m.closed.Load() {
+			return
+		}
+		m.decide.Lock()
+		defer m.decide.Unlock()
+		held := 0
+		for _, o := range m.snapshot() {
+			if o.owned.Load() {
+				held++
+			}
+		}
+		m.mu.Lock()
+		quota := m.quota
+		m.mu.Unlock()
+		if held < quota && !l.owned.Load() {
+			m.acquire(ctx, l)
+		}
+	})
+	return true
 }
 
 func (l *Lease) acquiredAt() time.Time {
