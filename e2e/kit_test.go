@@ -176,3 +176,53 @@ func TestCheckQueryCatchesMistakes(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryAlertHasFiringAndQuietTests: each rule of alerts.yml appears in alerts_test.yml with at least
+// one evaluation where it fires and one where it does not (the issue asks for both of every rule).
+func TestEveryAlertHasFiringAndQuietTests(t *testing.T) {
+	var rules struct {
+		Groups []struct {
+			Rules []struct{ Alert string }
+		}
+	}
+	var tests struct {
+		Tests []struct {
+			AlertRuleTest []struct {
+				Alertname string
+				ExpAlerts []any `yaml:"exp_alerts"`
+			} `yaml:"alert_rule_test"`
+		}
+	}
+	for path, v := range map[string]any{alertsFile: &rules, alertTestsFile: &tests} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	fires, quiet := map[string]bool{}, map[string]bool{}
+	for _, tc := range tests.Tests {
+		for _, a := range tc.AlertRuleTest {
+			if len(a.ExpAlerts) > 0 {
+				fires[a.Alertname] = true
+			} else {
+				quiet[a.Alertname] = true
+			}
+		}
+	}
+	n := 0
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			n++
+			if !fires[r.Alert] || !quiet[r.Alert] {
+				t.Errorf("alert %s: a firing test %v, a not-firing test %v in %s", r.Alert, fires[r.Alert], quiet[r.Alert], alertTestsFile)
+			}
+		}
+	}
+	t.Logf("%d alert rules, each tested firing and not firing", n)
+}
