@@ -20,7 +20,8 @@ type HA struct {
 	// ClaimIdle is how long a QoS record may stay unacknowledged with an agent before another claims it
 	// (default 30s).
 	ClaimIdle time.Duration `yaml:"claim_idle"`
-	// StreamMaxLen bounds the shared Redis stream of QoS records (default 100000, approximate).
+	// StreamMaxLen bounds the QoS records waiting unacknowledged in the shared Redis stream (default 100000):
+	// past it new records are dropped and counted.
 	StreamMaxLen int64 `yaml:"stream_max_len"`
 
 	Line int `yaml:"-"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,7 +22,9 @@ type StreamOptions struct {
 	// Key is the stream ({prefix}qos-stream); Group the consumer group every agent reads through.
 	Key, Group string
 	Consumer   string // this agent's consumer name (its agent id)
-	// MaxLen bounds the stream (approximate trimming, default 100,000 entries).
+	// MaxLen bounds the backlog: records not yet acknowledged (default 100,000). A record that finds the
+	// stream full is dropped and counted, never an older one silently trimmed; acknowledged records are
+	// trimmed away (XTRIM MINID) as the group moves on.
 	MaxLen int64
 	// ClaimIdle is how long a record may stay unacknowledged with a consumer before another agent
 	// claims it (XAUTOCLAIM; default 30s).
@@ -59,6 +62,7 @@ type Stream struct {
 	added, fenced, addErrs, exported, failures, claimed, dropped, duplicates atomic.Uint64
 	up                                                                       atomic.Bool
 	down                                                                     atomic.Bool // Redis failed an Add: later Adds buffer at once until flushRetry succeeds
+	atBound                                                                  atomic.Bool // the last Add found the stream full (logged once per run)
 	wake                                                                     chan struct{}
 }
 
@@ -99,15 +103,17 @@ func NewStream(o StreamOptions) *Stream {
 // queued the record (a live agent claims it from the group). Returns 1 when queued, 0 when already done.
 var addScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED') end
+if redis.call('XLEN', KEYS[2]) >= tonumber(ARGV[2]) then return -1 end
 if not redis.call('SET', KEYS[3], ARGV[5], 'NX', 'PX', ARGV[6]) then return 0 end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'id', ARGV[3], 'r', ARGV[4])
+redis.call('XADD', KEYS[2], '*', 'id', ARGV[3], 'r', ARGV[4])
 return 1`)
 
 // retryScript is addScript without the lease check, for records produced while this agent owned the
 // instance and kept in memory while Redis was unreachable.
 var retryScript = redis.NewScript(`
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return -1 end
 if not redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return 0 end
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'id', ARGV[2], 'r', ARGV[5])
+redis.call('XADD', KEYS[1], '*', 'id', ARGV[2], 'r', ARGV[5])
 return 1`)
 
 // Done names the claim of one finished leg: its key in Redis, the value written (the agent) and its expiry.
@@ -119,6 +125,17 @@ type Done struct {
 // Fencer is what guards a write: the lease key and the value this agent holds (Lease implements it).
 type Fencer interface {
 	Fence() (key, value string, ok bool)
+}
+
+// ErrStreamFull is returned by Add when MaxLen records wait unacknowledged: the record is dropped.
+var ErrStreamFull = errors.New("the shared QoS stream holds its maximum of unacknowledged records; record dropped")
+
+// full counts a record dropped at the bound, logging the first of a run.
+func (s *Stream) full() {
+	s.dropped.Add(1)
+	if !s.atBound.Swap(true) {
+		s.log.Error("ha stream: full (ha.stream_max_len records not acknowledged: is the OTLP receiver down?); new QoS records are dropped", "max_len", s.o.MaxLen)
+	}
 }
 
 // ErrFenced is returned by Add when the lease is no longer this agent's.
@@ -148,6 +165,9 @@ func (s *Stream) Add(ctx context.Context, l Fencer, d Done, id string, rec *logs
 	n, err := addScript.Run(ctx, s.rdb, []string{key, s.o.Key, d.Key}, val, s.o.MaxLen, id, b, d.Agent,
 		d.TTL.Milliseconds()).Int64()
 	switch {
+	case err == nil && n < 0:
+		s.full()
+		return false, ErrStreamFull
 	case err == nil && n == 0:
 		s.duplicates.Add(1)
 		return false, nil
@@ -211,7 +231,11 @@ func (s *Stream) flushRetry(ctx context.Context) error {
 			s.mu.Unlock()
 			return err
 		}
-		if n == 0 {
+		switch {
+		case n < 0:
+			s.full()
+			continue
+		case n == 0:
 			s.duplicates.Add(1)
 			continue
 		}
@@ -257,7 +281,9 @@ func (s *Stream) Run(ctx context.Context) {
 		if err == nil {
 			if time.Since(lastClaim) >= s.o.ClaimIdle/2 {
 				lastClaim = time.Now()
-				err = s.autoclaim(ctx)
+				if err = s.autoclaim(ctx); err == nil {
+					err = s.trim(ctx)
+				}
 			}
 		}
 		if err == nil {
@@ -411,4 +437,48 @@ func (s *Stream) Pending(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	return p.Count, nil
+}
+
+// trim removes the records every consumer acknowledged: those older than both the oldest pending one and
+// the group's last delivered one (XTRIM MINID), so the stream holds the backlog only.
+func (s *Stream) trim(ctx context.Context) error {
+	groups, err := s.rdb.XInfoGroups(ctx, s.o.Key).Result()
+	if err != nil {
+		return err
+	}
+	minID := ""
+	for _, g := range groups {
+		if g.Name == s.o.Group {
+			minID = g.LastDeliveredID
+		}
+	}
+	if minID == "" || minID == "0-0" {
+		return nil
+	}
+	p, err := s.rdb.XPending(ctx, s.o.Key, s.o.Group).Result()
+	if err != nil {
+		return err
+	}
+	if p.Count > 0 && streamIDLess(p.Lower, minID) {
+		minID = p.Lower
+	}
+	if err := s.rdb.XTrimMinID(ctx, s.o.Key, minID).Err(); err != nil {
+		return err
+	}
+	s.atBound.Store(false)
+	return nil
+}
+
+// streamIDLess compares two stream ids "ms-seq".
+func streamIDLess(a, b string) bool {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	ai, _ := strconv.ParseUint(am, 10, 64)
+	bi, _ := strconv.ParseUint(bm, 10, 64)
+	if ai != bi {
+		return ai < bi
+	}
+	aj, _ := strconv.ParseUint(as, 10, 64)
+	bj, _ := strconv.ParseUint(bs, 10, 64)
+	return aj < bj
 }
