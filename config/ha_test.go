@@ -46,3 +46,23 @@ func TestHAErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestRedisSentinelConfig(t *testing.T) {
+	cfg, err := Parse("c.yml", []byte("storage:\n  type: redis\n  redis:\n    sentinel:\n      master_name: mymaster\n      addresses: [\"10.0.0.1:26379\", \"10.0.0.2:26379\"]\n      password: ${SP}\n"),
+		env(map[string]string{"SP": "s3cret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn := cfg.Storage.Redis.Sentinel
+	if sn.MasterName != "mymaster" || len(sn.Addresses) != 2 || string(sn.Password) != "s3cret" {
+		t.Errorf("sentinel %+v", sn)
+	}
+	for _, c := range []struct{ src, want string }{
+		{"storage:\n  type: redis\n  redis:\n    sentinel:\n      master_name: m\n", "master_name and addresses go together"},
+		{"storage:\n  type: redis\n  redis:\n    sentinel:\n      master_name: m\n      addresses: [\"nope\"]\n", `sentinel.addresses "nope"`},
+	} {
+		if _, err := Parse("c.yml", []byte(c.src), env(nil)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.src, err, c.want)
+		}
+	}
+}

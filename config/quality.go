@@ -16,7 +16,7 @@ import (
 // Call quality (the event-driven FreeSWITCH path; see docs/quality.md):
 //
 //	events:  {rtcp: true, qos: true, max_domains: 100}
-//	storage: {type: memory | redis, redis: {address, password, db, key_prefix, ttl}}
+//	storage: {type: memory | redis, redis: {address, password, db, key_prefix, ttl, sentinel: {master_name, addresses, password}}}
 //	otlp:    {endpoint, protocol: grpc | http, insecure, tls: {…}, headers: {…}, timeout,
 //	          queue: {dir, max_bytes, max_age}, per_call_attributes: false, metric_interval,
 //	          retry: {initial_interval, max_interval}}
@@ -63,6 +63,16 @@ type Redis struct {
 	DB        int           `yaml:"db"`
 	KeyPrefix string        `yaml:"key_prefix"` // default "voip_exporter:"
 	TTL       time.Duration `yaml:"ttl"`        // default 24h
+	// Sentinel finds the primary through Redis Sentinel (address is then not used): no single Redis
+	// to lose, the agents follow a failover.
+	Sentinel RedisSentinel `yaml:"sentinel"`
+}
+
+// RedisSentinel names the monitored primary and the sentinels that know it.
+type RedisSentinel struct {
+	MasterName string   `yaml:"master_name"`
+	Addresses  []string `yaml:"addresses"` // host:port of the sentinels
+	Password   Secret   `yaml:"password"`  // the sentinels' own (requirepass in sentinel.conf)
 }
 
 // OTLP configures the OpenTelemetry export (off while endpoint is empty).
@@ -300,6 +310,16 @@ func (c *Config) validateQuality(bad badFunc) {
 	case "redis":
 		if err := checkAddress(s.Redis.Address); err != nil {
 			bad(s.Line, "storage.redis.address %q: %v", s.Redis.Address, err)
+		}
+		if sn := s.Redis.Sentinel; sn.MasterName != "" || len(sn.Addresses) > 0 {
+			if sn.MasterName == "" || len(sn.Addresses) == 0 {
+				bad(s.Line, "storage.redis.sentinel: master_name and addresses go together")
+			}
+			for _, a := range sn.Addresses {
+				if err := checkAddress(a); err != nil {
+					bad(s.Line, "storage.redis.sentinel.addresses %q: %v", a, err)
+				}
+			}
 		}
 		if s.Redis.DB < 0 || s.Redis.DB > 1000 {
 			bad(s.Line, "storage.redis.db: %d is not between 0 and 1000", s.Redis.DB)

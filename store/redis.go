@@ -50,6 +50,11 @@ type RedisOptions struct {
 	FlushInterval time.Duration
 	// OpTimeout bounds one pipeline or command (default 2s).
 	OpTimeout time.Duration
+	// SentinelMaster and SentinelAddrs find the primary through Redis Sentinel instead of Address, and
+	// follow its failovers; SentinelPassword is the sentinels' own.
+	SentinelMaster   string
+	SentinelAddrs    []string
+	SentinelPassword string
 	// AgentID names this agent in done keys (default hostname:pid).
 	AgentID string
 	Logger  *slog.Logger
@@ -78,6 +83,17 @@ func NewRedisClient(o RedisOptions) *RedisClient {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.SentinelMaster != "" {
+		rdb := redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName: o.SentinelMaster, SentinelAddrs: o.SentinelAddrs, SentinelPassword: o.SentinelPassword,
+			Password: o.Password, DB: o.DB,
+			Protocol: 2, DisableIdentity: true,
+			DialTimeout: o.OpTimeout, ReadTimeout: o.OpTimeout, WriteTimeout: o.OpTimeout,
+			MaxRetries: -1,
+			PoolSize:   8,
+		})
+		return &RedisClient{rdb: rdb, opts: o}
 	}
 	rdb := redis.NewClient(&redis.Options{
 		Addr: o.Address, Password: o.Password, DB: o.DB,

@@ -51,9 +51,8 @@ func haGroup(cfg *config.Config, logger *slog.Logger) *haRuntime {
 	if haShared.r != nil {
 		return haShared.r
 	}
-	h, rc := cfg.HA, cfg.Storage.Redis
-	redisClient := store.NewRedisClient(store.RedisOptions{Address: rc.Address, Password: string(rc.Password), DB: rc.DB,
-		KeyPrefix: rc.KeyPrefix, TTL: rc.TTL, Logger: logger.With("component", "ha")})
+	h := cfg.HA
+	redisClient := store.NewRedisClient(redisOptions(cfg.Storage.Redis, logger.With("component", "ha")))
 	r := &haRuntime{redis: redisClient, log: logger, ttl: h.LeaseTTL}
 	r.m = ha.New(ha.Options{Client: redisClient.Redis(), KeyPrefix: redisClient.Options().KeyPrefix, AgentID: h.AgentID,
 		LeaseTTL: h.LeaseTTL, SafetyMargin: h.SafetyMargin, Logger: logger})

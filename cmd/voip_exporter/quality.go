@@ -45,9 +45,7 @@ var (
 func newQualityRuntime(cfg *config.Config, logger *slog.Logger) (*qualityRuntime, error) {
 	q := &qualityRuntime{cfg: cfg, log: logger.With("component", "quality")}
 	if cfg.Storage.Type == "redis" {
-		r := cfg.Storage.Redis
-		q.redis = store.NewRedisClient(store.RedisOptions{Address: r.Address, Password: string(r.Password), DB: r.DB,
-			KeyPrefix: r.KeyPrefix, TTL: r.TTL, Logger: q.log})
+		q.redis = store.NewRedisClient(redisOptions(cfg.Storage.Redis, q.log))
 	}
 	if o := cfg.OTLP; o.Endpoint != "" {
 		headers := map[string]string{}
@@ -185,4 +183,11 @@ func liveCalls() []vweb.CallView {
 		}
 	}
 	return out
+}
+
+// redisOptions turns the storage.redis section into the client's options.
+func redisOptions(r config.Redis, logger *slog.Logger) store.RedisOptions {
+	return store.RedisOptions{Address: r.Address, Password: string(r.Password), DB: r.DB, KeyPrefix: r.KeyPrefix, TTL: r.TTL,
+		SentinelMaster: r.Sentinel.MasterName, SentinelAddrs: r.Sentinel.Addresses, SentinelPassword: string(r.Sentinel.Password),
+		Logger: logger}
 }

@@ -13,27 +13,31 @@ import (
 
 // Server is one redis-server process.
 type Server struct {
-	tb   testing.TB
-	port int
-	dir  string
-	cmd  *exec.Cmd
-	done chan struct{}
+	tb    testing.TB
+	port  int
+	dir   string
+	extra []string // more arguments (a replica's --replicaof)
+	cmd   *exec.Cmd
+	done  chan struct{}
 }
 
 // Start starts redis-server on a free port; the test fails (never skips)
 // when it is not installed.
-func Start(tb testing.TB) *Server {
+func Start(tb testing.TB, extra ...string) *Server {
 	tb.Helper()
+	s := &Server{tb: tb, port: freePort(tb), dir: tb.TempDir(), extra: extra}
+	s.Restart()
+	tb.Cleanup(s.Kill)
+	return s
+}
+
+func freePort(tb testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := &Server{tb: tb, port: port, dir: tb.TempDir()}
-	s.Restart()
-	tb.Cleanup(s.Kill)
-	return s
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // Addr is host:port.
@@ -49,8 +53,9 @@ func (s *Server) Restart() {
 	if err != nil {
 		s.tb.Fatalf("redis-server not found (make test installs Debian's redis-server package): %v", err)
 	}
-	cmd := exec.Command(bin, "--save", "", "--appendonly", "no", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--dir", s.dir, "--protected-mode", "yes", "--loglevel", "warning")
+	args := append([]string{"--save", "", "--appendonly", "no", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--dir", s.dir, "--protected-mode", "yes", "--loglevel", "warning"}, s.extra...)
+	cmd := exec.Command(bin, args...)
 	done := make(chan struct{})
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatal(err)
