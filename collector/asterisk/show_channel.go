@@ -27,7 +27,8 @@ func ParseCoreShowChannel(out string) (f ChannelFormat, ok bool, err error) {
 		}
 		switch strings.TrimSpace(k) {
 		case "Name":
-			f.Channel, seen = strings.TrimSpace(v), true
+			f.Channel = strings.TrimSpace(v)
+			seen = f.Channel != ""
 		case "NativeFormats":
 			f.Native = parseFormats(v)
 		case "WriteTranscode":
