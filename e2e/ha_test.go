@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -287,8 +288,21 @@ func TestHA(t *testing.T) {
 	if takeovers < nInst {
 		t.Errorf("survivors' takeovers_total = %v, want ≥ %d", takeovers, nInst)
 	}
-	if !strings.Contains(agents[0].logs.String()+agents[1].logs.String(), "instance taken over") {
-		t.Error("no takeover logged")
+	// The new owners resumed the killed agent's live legs from Redis (RTCP history included), not
+	// only what FreeSWITCH's channel list tells: each victim's takeover loaded at least its bridged call's
+	// two legs, which were up long before the kill.
+	taken := regexp.MustCompile(`msg="ha: instance taken over" kind=freeswitch server=(fs\d) fencing_token=(\d+) legs_loaded=(\d+)`)
+	loaded := map[string]int{}
+	for _, m := range taken.FindAllStringSubmatch(agents[0].logs.String()+agents[1].logs.String(), -1) {
+		if tok, _ := strconv.Atoi(m[2]); tok >= 2 { // a takeover, not a first acquisition
+			n, _ := strconv.Atoi(m[3])
+			loaded[m[1]] = max(loaded[m[1]], n)
+		}
+	}
+	for _, v := range victims {
+		if n := loaded[fmt.Sprintf("fs%d", v)]; n < 2 {
+			t.Errorf("fs%d taken over with %d legs loaded from Redis, want the live legs (≥ 2)", v, n)
+		}
 	}
 
 	// Pause agent-a (SIGSTOP) past its lease: agent-b takes everything. Calls end meanwhile.
