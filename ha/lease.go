@@ -294,6 +294,9 @@ func (m *Manager) Tick(ctx context.Context) {
 	}
 	m.decide.Lock()
 	defer m.decide.Unlock()
+	if m.closed.Load() {
+		return // closed while this tick waited
+	}
 	hbErr := m.heartbeat(ctx)
 	leases := m.snapshot()
 	held := 0
@@ -392,11 +395,11 @@ func (m *Manager) arm(ctx context.Context, l *Lease) bool {
 	l.armed.Store(true)
 	time.AfterFunc(ttl+5*time.Millisecond, func() {
 		defer l.armed.Store(false)
-		if ctx.Err() != nil || m.closed.Load() {
-			return
-		}
 		m.decide.Lock()
 		defer m.decide.Unlock()
+		if ctx.Err() != nil || m.closed.Load() {
+			return // Close holds decide while it releases: nothing is taken after it
+		}
 		held := 0
 		for _, o := range m.snapshot() {
 			if o.owned.Load() {
@@ -602,6 +605,8 @@ func (m *Manager) Close(ctx context.Context) {
 	if m.closed.Swap(true) {
 		return
 	}
+	m.decide.Lock()
+	defer m.decide.Unlock()
 	for _, l := range m.snapshot() {
 		if l.owned.Load() {
 			m.release(ctx, l, ReasonShutdown)
