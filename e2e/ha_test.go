@@ -288,6 +288,17 @@ func TestHA(t *testing.T) {
 	if takeovers < nInst {
 		t.Errorf("survivors' takeovers_total = %v, want ≥ %d", takeovers, nInst)
 	}
+	// Each agent exports its OTLP metrics under its own resource (service.instance.id = agent id), so the
+	// receiver adds their streams instead of mixing them.
+	resources := map[string]bool{}
+	for _, rm := range rec.Metrics() {
+		resources[attr(rm.GetResource().GetAttributes(), "service.instance.id")] = true
+	}
+	for _, id := range []string{"agent-a", "agent-b", "agent-c"} {
+		if !resources[id] {
+			t.Errorf("no OTLP metrics with service.instance.id=%s (got %v)", id, resources)
+		}
+	}
 	// The new owners resumed the killed agent's live legs from Redis (RTCP history included), not
 	// only what FreeSWITCH's channel list tells: each victim's takeover loaded at least its bridged call's
 	// two legs, which were up long before the kill.

@@ -54,7 +54,7 @@ func haGroup(cfg *config.Config, logger *slog.Logger) *haRuntime {
 	h := cfg.HA
 	redisClient := store.NewRedisClient(redisOptions(cfg.Storage.Redis, logger.With("component", "ha")))
 	r := &haRuntime{redis: redisClient, log: logger, ttl: h.LeaseTTL}
-	r.m = ha.New(ha.Options{Client: redisClient.Redis(), KeyPrefix: redisClient.Options().KeyPrefix, AgentID: h.AgentID,
+	r.m = ha.New(ha.Options{Client: redisClient.Redis(), KeyPrefix: redisClient.Options().KeyPrefix, AgentID: haAgentID(cfg),
 		LeaseTTL: h.LeaseTTL, SafetyMargin: h.SafetyMargin, Logger: logger})
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.wg.Add(1)
@@ -261,3 +261,21 @@ func (haCollector) Collect(ch chan<- prometheus.Metric) {
 
 // registerHA adds the agent-wide HA metrics to the exporter's own registry.
 func registerHA(reg prometheus.Registerer) { reg.MustRegister(haCollector{}) }
+
+// haAgentID is this agent's id in an HA group (ha.agent_id, default hostname-pid; the same for the whole
+// process), or "" without HA.
+func haAgentID(cfg *config.Config) string {
+	if !cfg.HA.Enabled {
+		return ""
+	}
+	if cfg.HA.AgentID != "" {
+		return cfg.HA.AgentID
+	}
+	agentIDOnce.Do(func() { agentID = ha.DefaultAgentID() })
+	return agentID
+}
+
+var (
+	agentIDOnce sync.Once
+	agentID     string
+)

@@ -61,6 +61,7 @@ func newQualityRuntime(cfg *config.Config, logger *slog.Logger) (*qualityRuntime
 			PerCallAttributes: o.PerCallAttributes, MetricInterval: o.MetricInterval,
 			RetryInitial: o.Retry.InitialInterval, RetryMax: o.Retry.MaxInterval,
 			Version: version.Version, Logger: q.log,
+			ServiceInstanceID: haAgentID(cfg), // HA: each agent its own OTLP resource, so their streams add up
 		})
 		if err != nil {
 			q.close(context.Background())
