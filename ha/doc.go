@@ -21,5 +21,6 @@
 // With N live agents and M instances an agent holds at most ceil(M/N) leases: over quota it releases one
 // lease per tick, under quota it acquires free ones, so instances move one at a time when agents join or
 // leave. A lease whose owner has no heartbeat any more is taken at the moment it expires (a timer on its
-// PTTL), so a dead agent's instances are owned again within LeaseTTL of its death.
+// PTTL), so a dead agent's instances are owned again within LeaseTTL of its death. A released lease is
+// announced on {prefix}ha-released (Pub/Sub), and an agent under quota takes it at once.
 package ha

@@ -243,6 +243,7 @@ func (m *Manager) Run(ctx context.Context) {
 	case <-time.After(tick):
 	}
 	go m.watchdog(ctx)
+	go m.listen(ctx)
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
@@ -592,12 +593,67 @@ func (m *Manager) release(ctx context.Context, l *Lease, reason string) {
 	l.owner = ""
 	l.mu.Unlock()
 	c, cancel := m.opCtx(ctx)
-	err := releaseScript.Run(c, m.rdb, []string{l.key}, v).Err()
+	n, err := releaseScript.Run(c, m.rdb, []string{l.key}, v).Int64()
+	if err == nil && n == 1 {
+		// Tell the stand-bys now: one under quota takes it at once rather than at its next tick.
+		err = m.rdb.Publish(c, m.releasedChannel(), l.instance).Err()
+	}
 	cancel()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		m.log.Warn("ha: lease release failed; it expires by itself", "instance", l.instance, "err", err)
 	}
 	m.released.Add(1)
+}
+
+// releasedChannel is the Pub/Sub channel released leases are announced on.
+func (m *Manager) releasedChannel() string { return m.opts.KeyPrefix + "ha-released" }
+
+// listen takes announced released leases while this agent is under its quota (recounted then), so an
+// instance moved by a rebalance or a clean shutdown waits for no tick.
+func (m *Manager) listen(ctx context.Context) {
+	ps := m.rdb.Subscribe(ctx, m.releasedChannel())
+	defer ps.Close()
+	ch := ps.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case msg, ok := <-ch:
+			if !ok {
+				return
+			}
+			m.onReleased(ctx, msg.Payload)
+		}
+	}
+}
+
+func (m *Manager) onReleased(ctx context.Context, instance string) {
+	m.decide.Lock()
+	defer m.decide.Unlock()
+	if m.closed.Load() || m.cooldown > 0 {
+		return // closing, or the releaser itself: let another agent take it
+	}
+	leases := m.snapshot()
+	var l *Lease
+	held := 0
+	for _, x := range leases {
+		if x.instance == instance {
+			l = x
+		}
+		if x.owned.Load() {
+			held++
+		}
+	}
+	if l == nil || l.owned.Load() {
+		return
+	}
+	ids, err := m.liveAgents(ctx)
+	if err != nil || len(ids) == 0 {
+		return
+	}
+	if quota := (len(leases) + len(ids) - 1) / len(ids); held < quota {
+		m.acquire(ctx, l) // SET NX: another agent may have been quicker
+	}
 }
 
 // Close releases every lease (clean shutdown) and removes the agent key.
@@ -607,14 +663,15 @@ func (m *Manager) Close(ctx context.Context) {
 	}
 	m.decide.Lock()
 	defer m.decide.Unlock()
+	// Leave the group first, so that the agents taking the released leases count one agent less.
+	c, cancel := m.opCtx(ctx)
+	_ = m.rdb.Del(c, m.AgentKey()).Err()
+	cancel()
 	for _, l := range m.snapshot() {
 		if l.owned.Load() {
 			m.release(ctx, l, ReasonShutdown)
 		}
 	}
-	c, cancel := m.opCtx(ctx)
-	defer cancel()
-	_ = m.rdb.Del(c, m.AgentKey()).Err()
 	m.log.Info("ha: leases released")
 }
 
