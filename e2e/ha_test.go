@@ -148,6 +148,12 @@ func TestHA(t *testing.T) {
 	// Which instances does agent-c own?
 	_, hc := agents[2].get("/health")
 	var health struct {
+		Agent struct {
+			ID         string `json:"id"`
+			Agents     int    `json:"agents"`
+			Quota      int    `json:"lease_quota"`
+			LeasesHeld int    `json:"leases_held"`
+		} `json:"ha_agent"`
 		Instances []struct {
 			Name           string `json:"name"`
 			HAOwner        string `json:"ha_owner"`
@@ -157,6 +163,9 @@ func TestHA(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(hc), &health); err != nil {
 		t.Fatal(err)
+	}
+	if a := health.Agent; a.ID != "agent-c" || a.Agents != 3 || a.Quota != 2 || a.LeasesHeld != 2 {
+		t.Errorf("/health ha_agent of agent-c: %+v, want 3 agents, quota 2, 2 held", a)
 	}
 	var victims []int
 	for _, in := range health.Instances {

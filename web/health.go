@@ -14,11 +14,15 @@ type healthReport struct {
 	Status    string          `json:"status"` // healthy | degraded | unhealthy | idle
 	Time      time.Time       `json:"time"`
 	Instances []source.Health `json:"instances"`
+	Agent     *AgentView      `json:"ha_agent,omitempty"` // HA: this agent in its group
 }
 
 func (s *Server) health() healthReport {
 	insts := s.Instances()
 	rep := healthReport{Time: time.Now().UTC(), Instances: make([]source.Health, 0, len(insts))}
+	if s.opts.Agent != nil {
+		rep.Agent = s.opts.Agent()
+	}
 	up := 0
 	for _, inst := range insts {
 		h := inst.Health()

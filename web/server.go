@@ -37,6 +37,19 @@ type Options struct {
 	ModuleSource func(module string) string
 	// MaxRequestsInFlight bounds concurrent /metrics and /probe requests (0: no bound).
 	MaxRequestsInFlight int
+	// Agent describes this agent's place in an HA group for /health (nil: not in one).
+	Agent func() *AgentView
+}
+
+// AgentView is an HA agent's summary on /health.
+type AgentView struct {
+	ID         string `json:"id"`
+	Agents     int    `json:"agents"`              // live agents it counted at its last tick
+	Quota      int    `json:"lease_quota"`         // most leases it may hold
+	LeasesHeld int    `json:"leases_held"`         // leases it holds now
+	Takeovers  uint64 `json:"takeovers"`           // leases it acquired
+	LeasesLost uint64 `json:"leases_lost"`         // leases it lost without releasing
+	StreamUp   *bool  `json:"stream_up,omitempty"` // the last export from the shared stream succeeded
 }
 
 // Server is the exporter's HTTP handler set.

@@ -16,6 +16,7 @@ import (
 	"github.com/voip-exporter/voip_exporter/quality"
 	"github.com/voip-exporter/voip_exporter/source"
 	"github.com/voip-exporter/voip_exporter/store"
+	vweb "github.com/voip-exporter/voip_exporter/web"
 )
 
 // haRuntime is this agent's part of an HA group (ha.enabled): the lease manager of every event-driven
@@ -279,3 +280,23 @@ var (
 	agentIDOnce sync.Once
 	agentID     string
 )
+
+// haAgentView is this agent's HA summary for /health (nil without HA).
+func haAgentView() *vweb.AgentView {
+	haShared.mu.Lock()
+	r := haShared.r
+	haShared.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	st := r.m.Stats()
+	v := &vweb.AgentView{ID: r.m.AgentID(), Agents: st.Agents, Quota: st.Quota, LeasesHeld: st.Held,
+		Takeovers: st.Takeovers, LeasesLost: st.Lost}
+	r.mu.Lock()
+	if r.stream != nil {
+		up := r.stream.Stats().Up
+		v.StreamUp = &up
+	}
+	r.mu.Unlock()
+	return v
+}

@@ -110,7 +110,8 @@ func main() {
 		MaxRequestsInFlight: *maxRequests,
 		Landing:             landing(),
 		StatusPage:          true,
-		Calls:               liveCalls, // quality.go
+		Calls:               liveCalls,   // quality.go
+		Agent:               haAgentView, // ha.go
 	})
 	if err != nil {
 		logger.Error("web setup failed", "err", err)
