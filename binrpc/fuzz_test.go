@@ -1,6 +1,7 @@
 package binrpc
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,6 +56,27 @@ func FuzzParseHeader(f *testing.F) {
 		again, err := ParseHeader(AppendHeader(nil, h.Type, h.BodyLen, h.Cookie))
 		if err != nil || again.BodyLen != h.BodyLen || again.Cookie != h.Cookie || again.Type != h.Type {
 			t.Fatalf("%+v → %+v %v", h, again, err)
+		}
+	})
+}
+
+// FuzzParseAddress: a ctl address either fails with ErrBadAddress or parses to one whose String form
+// parses to the same address.
+func FuzzParseAddress(f *testing.F) {
+	for _, s := range []string{"unix:/run/kamailio/kamailio_ctl", "tcp:127.0.0.1:2049", "udp:[::1]:2046", "unix:///tmp/x", "tcp://h:1", "unixd:/x", "tcp:h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseAddress(s)
+		if err != nil {
+			if !errors.Is(err, ErrBadAddress) {
+				t.Fatalf("%q: error %v is not ErrBadAddress", s, err)
+			}
+			return
+		}
+		b, err := ParseAddress(a.String())
+		if err != nil || b != a {
+			t.Fatalf("%q → %v → %v (%v)", s, a, b, err)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -170,6 +171,26 @@ func FuzzParseRegistrations(f *testing.F) {
 			if n != 0 {
 				t.Fatalf("proto %q: counts differ by %d", p, n)
 			}
+		}
+	})
+}
+
+// FuzzParseEpoch: `strepoch` replies either fail or give a time between 1970 and 9999 whose seconds
+// print back as the reply's digits.
+func FuzzParseEpoch(f *testing.F) {
+	for _, s := range []string{"1795372971", " 1795372971\n", "-1", "0", "253402300800", "12abc", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tm, err := ParseEpoch(b)
+		if err != nil {
+			return
+		}
+		if tm.Unix() <= 0 || tm.Unix() > maxEpoch {
+			t.Fatalf("%q → %v out of range", b, tm)
+		}
+		if got := strconv.FormatInt(tm.Unix(), 10); strings.TrimLeft(strings.TrimSpace(string(b)), "+0") != got {
+			t.Fatalf("%q → %s", b, got)
 		}
 	})
 }
