@@ -122,6 +122,14 @@ func TestHA(t *testing.T) {
 	for _, b := range scrape(agents) {
 		promtoolCheck(t, b)
 	}
+	// Stand-bys take only the hangups: with RTCP flowing on every call for a while and no call ended yet,
+	// no agent has received an event for an instance it does not own (FreeSWITCH sends them to the owner).
+	time.Sleep(time.Second)
+	for i, b := range scrape(agents) {
+		if v, _ := qSum(b, "voip_exporter_ha_standby_events_total"); v > 2 {
+			t.Errorf("agent %d received %v events as a stand-by before any hangup: the subscription was not narrowed", i, v)
+		}
+	}
 	// The status page shows each instance's lease: owned here with its token, or who owns it.
 	waitFor(t, 5*time.Second, func() string {
 		_, page := agents[0].get("/")

@@ -159,6 +159,25 @@ func (c *Client) setup(ctx context.Context, conn *Conn) error {
 	return nil
 }
 
+// Subscribe adds events to the current connection's subscription, in the client's event format (the
+// next connection subscribes to Options.Events again). ErrNotConnected when there is no connection.
+func (c *Client) Subscribe(ctx context.Context, events ...string) error {
+	conn, err := c.current()
+	if err != nil {
+		return err
+	}
+	return conn.Subscribe(ctx, c.opts.EventFormat, events...)
+}
+
+// Nixevent removes events from the current connection's subscription.
+func (c *Client) Nixevent(ctx context.Context, events ...string) error {
+	conn, err := c.current()
+	if err != nil {
+		return err
+	}
+	return conn.Nixevent(ctx, events...)
+}
+
 // Conn returns the current connection, or nil when there is none.
 func (c *Client) Conn() *Conn {
 	conn, _ := c.keep.Current()

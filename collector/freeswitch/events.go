@@ -86,7 +86,17 @@ func (q *qualityPath) onEvent(e *esl.Event) { q.handle(e) }
 // logged and counted, not fatal: the scrapes on this connection go on.
 func (q *qualityPath) onConnect(ctx context.Context, c *esl.Conn) error {
 	if !q.owns() {
-		return nil // a stand-by: the takeover resyncs
+		// A stand-by needs the hangups only: FreeSWITCH sends the rest (RTCP above all) to the owner alone.
+		if err := c.Nixevent(ctx, q.standbyNix()...); err != nil {
+			return err
+		}
+		if !q.owns() {
+			return nil // the takeover resyncs
+		}
+		// Taken over meanwhile: this connection needs the whole subscription again.
+		if err := c.Subscribe(ctx, "plain", q.tracker.Subscriptions()...); err != nil { // the client's format
+			return err
+		}
 	}
 	start := time.Now()
 	body, err := c.API(ctx, "show channels as json")

@@ -121,6 +121,13 @@ func (i *Instance) TakeOver(ctx context.Context) {
 	evs := q.sb.evs
 	q.sb.evs = nil
 	q.sb.mu.Unlock()
+	// Back to the whole subscription (a stand-by only takes hangups). Not connected: the next connection
+	// subscribes to everything and, owner now, keeps it.
+	sctx, scancel := context.WithTimeout(ctx, i.cfg.Timeout)
+	if err := i.client.Subscribe(sctx, q.tracker.Subscriptions()...); err != nil && i.client.Status().Connected {
+		q.log.Warn("ha: could not subscribe to the instance's events after the takeover", "err", err)
+	}
+	scancel()
 	for _, e := range evs {
 		q.tracker.Handle(e.f)
 	}
@@ -154,6 +161,9 @@ func (i *Instance) StepDown(flush bool) {
 	q.sb.mu.Lock()
 	q.sb.active = false
 	q.sb.mu.Unlock()
+	nctx, ncancel := context.WithTimeout(context.Background(), i.cfg.Timeout)
+	_ = i.client.Nixevent(nctx, q.standbyNix()...) // the new owner gets them; a failure costs only traffic
+	ncancel()
 	st := q.tracker.Store()
 	if flush {
 		ctx, cancel := context.WithTimeout(context.Background(), i.cfg.Timeout)
@@ -179,4 +189,15 @@ func (q *qualityPath) haHealth(h *source.Health) {
 	if q.lease != nil {
 		q.lease.FillHealth(h, q.owns())
 	}
+}
+
+// standbyNix lists the subscribed events a stand-by does without: all but CHANNEL_HANGUP_COMPLETE.
+func (q *qualityPath) standbyNix() []string {
+	var out []string
+	for _, e := range q.tracker.Subscriptions() {
+		if e != "CHANNEL_HANGUP_COMPLETE" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
