@@ -20,6 +20,16 @@ import (
 // These benchmarks measure an HA group of real agents (the binary) on a real redis-server; they report
 // their figures with b.ReportMetric. `make bench` runs BenchmarkHATakeover ten times (-benchtime=10x).
 
+// ownOneEach is "" when every agent owns exactly one instance, else what is wrong.
+func ownOneEach(agents []*exporter) string {
+	for i, a := range agents {
+		if n := len(haOwners(a)); n != 1 {
+			return fmt.Sprintf("agent %d owns %d instances, want 1 each", i, n)
+		}
+	}
+	return ""
+}
+
 // haOwners reads each agent's /health: instance → owner agent id, as the agent itself claims it.
 func haOwners(e *exporter) map[string]bool {
 	_, body := e.get("/health")
@@ -55,14 +65,7 @@ func BenchmarkHATakeover(b *testing.B) {
 		return startExporter(b, haConfig(fsCfg, rs.Addr(), recvAddr, b.TempDir(), "agent-"+strconv.Itoa(next), ttl), "http")
 	}
 	agents := []*exporter{newAgent(), newAgent()}
-	spread := func() string {
-		for i, a := range agents {
-			if n := len(haOwners(a)); n != 1 {
-				return fmt.Sprintf("agent %d owns %d instances, want 1 each", i, n)
-			}
-		}
-		return ""
-	}
+	spread := func() string { return ownOneEach(agents) }
 	waitFor(b, 30*time.Second, spread)
 	var legs []string
 	var takeovers []time.Duration

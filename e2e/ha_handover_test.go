@@ -24,14 +24,7 @@ func TestHAGracefulHandover(t *testing.T) {
 		startExporter(t, haConfig(fsCfg, rs.Addr(), recvAddr, t.TempDir(), "agent-a", ttl), "http"),
 		startExporter(t, haConfig(fsCfg, rs.Addr(), recvAddr, t.TempDir(), "agent-b", ttl), "http"),
 	}
-	waitFor(t, 20*time.Second, func() string {
-		for i, a := range agents {
-			if n := len(haOwners(a)); n != 1 {
-				return fmt.Sprintf("agent %d owns %d instances, want 1", i, n)
-			}
-		}
-		return ""
-	})
+	waitFor(t, 20*time.Second, func() string { return ownOneEach(agents) })
 	var legs []string
 	for _, s := range sims {
 		s.StartCall(fssim.CallSpec{Quality: fssim.QualityLossy, Codec: "PCMU", Bridged: true})

@@ -25,14 +25,7 @@ func TestHASentinel(t *testing.T) {
 			"    sentinel:\n      master_name: %s\n      addresses: [%q]\n", redistest.MasterName, g.SentinelAddr), 1)
 	}
 	agents := []*exporter{startExporter(t, cfg("agent-a"), "http"), startExporter(t, cfg("agent-b"), "http")}
-	spread := func() string {
-		for i, a := range agents {
-			if n := len(haOwners(a)); n != 1 {
-				return fmt.Sprintf("agent %d owns %d instances, want 1", i, n)
-			}
-		}
-		return ""
-	}
+	spread := func() string { return ownOneEach(agents) }
 	waitFor(t, 30*time.Second, spread)
 	var legs []string
 	for _, s := range sims {
