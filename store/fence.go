@@ -94,13 +94,7 @@ func (r *Redis) writeFenced(ctx context.Context, f Fence, legs []quality.Leg, de
 	}
 	ttl := strconv.FormatInt(r.c.opts.TTL.Milliseconds(), 10)
 	index := r.c.IndexKey(r.instance)
-	for len(legs) > 0 || len(deleted) > 0 {
-		n := min(len(legs), fencedChunk)
-		batch := legs[:n]
-		legs = legs[n:]
-		m := min(len(deleted), fencedChunk-n)
-		gone := deleted[:m]
-		deleted = deleted[m:]
+	return inChunks(legs, deleted, fencedChunk, func(batch []quality.Leg, gone []string) error {
 		args := make([]any, 0, 4+len(batch)*(3+2*len(legFields))+2*len(gone))
 		args = append(args, val, ttl, len(batch), len(gone))
 		for i := range batch {
@@ -121,11 +115,8 @@ func (r *Redis) writeFenced(ctx context.Context, f Fence, legs []quality.Leg, de
 		if isFenced(err) {
 			return ErrFenced
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 // claimFenced is Claim for a fenced store.

@@ -141,8 +141,9 @@ type Redis struct {
 	dirty     map[string]struct{}
 	deleted   map[string]struct{}
 	resyncAll bool
-	fence     Fence  // HA mode: writes are fenced (fence.go)
-	onFenced  func() // called when a fenced write is refused
+	flushMu   sync.Mutex // serialises flushes (flush)
+	fence     Fence      // HA mode: writes are fenced (fence.go)
+	onFenced  func()     // called when a fenced write is refused
 	// claimByQueue: the record's fenced enqueue claims the leg (fence.go)
 	claimByQueue bool
 
@@ -392,6 +393,10 @@ func (r *Redis) markDown(err error) {
 // flush writes dirty and deleted legs in one pipeline; after an outage it
 // rewrites every leg and removes from Redis what ended meanwhile.
 func (r *Redis) flush(ctx context.Context) error {
+	// One flush at a time, from snapshot to write: the writer's and an explicit Flush (StepDown, Close,
+	// tests) must reach Redis in the order they took their snapshots, or an older write lands last.
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
 	r.mu.Lock()
 	if !r.up.Load() {
 		if time.Since(r.lastPing) < time.Second {
@@ -469,16 +474,23 @@ func (r *Redis) flush(ctx context.Context) error {
 
 const pipelineChunk = 1000
 
+// inChunks calls write with at most size legs and deletions at a time, legs first, until an error.
+func inChunks(legs []quality.Leg, deleted []string, size int, write func(batch []quality.Leg, gone []string) error) error {
+	for len(legs) > 0 || len(deleted) > 0 {
+		n := min(len(legs), size)
+		m := min(len(deleted), size-n)
+		if err := write(legs[:n], deleted[:m]); err != nil {
+			return err
+		}
+		legs, deleted = legs[n:], deleted[m:]
+	}
+	return nil
+}
+
 func (r *Redis) write(ctx context.Context, legs []quality.Leg, deleted []string, full bool) error {
 	ttl := r.c.opts.TTL
 	index := r.c.IndexKey(r.instance)
-	for len(legs) > 0 || len(deleted) > 0 {
-		n := min(len(legs), pipelineChunk)
-		batch := legs[:n]
-		legs = legs[n:]
-		m := min(len(deleted), pipelineChunk-n)
-		gone := deleted[:m]
-		deleted = deleted[m:]
+	err := inChunks(legs, deleted, pipelineChunk, func(batch []quality.Leg, gone []string) error {
 		wctx, cancel := context.WithTimeout(ctx, r.c.opts.OpTimeout)
 		_, err := r.c.rdb.Pipelined(wctx, func(p redis.Pipeliner) error {
 			ids := make([]any, 0, len(batch))
@@ -499,9 +511,10 @@ func (r *Redis) write(ctx context.Context, legs []quality.Leg, deleted []string,
 			return nil
 		})
 		cancel()
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if full {
 		return r.dropStale(ctx)
