@@ -47,6 +47,7 @@ type Queue struct {
 	opts QueueOptions
 	log  *slog.Logger
 
+	wmu     sync.Mutex // serialises the write transactions with the counters they set
 	mu      sync.Mutex
 	inbox   [][]byte
 	next    uint64
@@ -176,9 +177,11 @@ func (q *Queue) writer() {
 }
 
 // commit writes the inbox in one transaction and enforces MaxBytes. The
-// counters are updated inside the write transaction (bbolt runs one at a
-// time) and recounted from disk if it fails.
+// counters are set once the transaction is committed (so Stats never counts
+// what a reader cannot see yet), under wmu, and recounted from disk if it fails.
 func (q *Queue) commit() {
+	q.wmu.Lock()
+	defer q.wmu.Unlock()
 	q.mu.Lock()
 	batch := q.inbox
 	q.inbox = nil
@@ -188,11 +191,16 @@ func (q *Queue) commit() {
 	}
 	now := time.Now()
 	var overflow int
+	var count int
+	var next uint64
+	var size int64
+	var oldest time.Time
 	err := q.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		q.mu.Lock()
-		count, size, next := q.count, q.bytes, q.next
+		count, size, next = q.count, q.bytes, q.next
 		q.mu.Unlock()
+		overflow = 0
 		var k [8]byte
 		for _, d := range batch {
 			v := make([]byte, 8+len(d))
@@ -215,12 +223,14 @@ func (q *Queue) commit() {
 				return err
 			}
 		}
-		oldest := headTime(b)
+		oldest = headTime(b)
+		return nil
+	})
+	if err == nil {
 		q.mu.Lock()
 		q.count, q.bytes, q.next, q.oldest = count, size, next, oldest
 		q.mu.Unlock()
-		return nil
-	})
+	}
 	if err != nil {
 		q.log.Error("otlp queue: cannot write records to disk; they are lost", "records", len(batch), "err", err)
 		q.dropped[DropInboxFull].Add(uint64(len(batch)))
@@ -233,7 +243,7 @@ func (q *Queue) commit() {
 	q.signal()
 }
 
-// recount reads the counters back from disk (after a failed transaction).
+// recount reads the counters back from disk (after a failed transaction; the caller holds wmu).
 func (q *Queue) recount() {
 	_ = q.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
@@ -302,10 +312,15 @@ func (q *Queue) remove(items []Item) error {
 	if len(items) == 0 {
 		return nil
 	}
+	q.wmu.Lock()
+	defer q.wmu.Unlock()
+	var dCount int
+	var dBytes int64
+	var oldest time.Time
 	err := q.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		var k [8]byte
-		dCount, dBytes := 0, int64(0)
+		dCount, dBytes = 0, 0
 		for _, it := range items {
 			binary.BigEndian.PutUint64(k[:], it.Key)
 			v := b.Get(k[:])
@@ -319,18 +334,19 @@ func (q *Queue) remove(items []Item) error {
 			dCount++
 			dBytes += n
 		}
-		oldest := headTime(b)
-		q.mu.Lock()
-		q.count -= dCount
-		q.bytes -= dBytes
-		q.oldest = oldest
-		q.mu.Unlock()
+		oldest = headTime(b)
 		return nil
 	})
 	if err != nil {
 		q.recount()
+		return err
 	}
-	return err
+	q.mu.Lock()
+	q.count -= dCount
+	q.bytes -= dBytes
+	q.oldest = oldest
+	q.mu.Unlock()
+	return nil
 }
 
 // QueueStats describe a queue.
