@@ -129,6 +129,9 @@ func promtoolCheck(t testing.TB, text string) {
 // TestBansMoveTheMetrics writes failed logins to the test jails' logs and
 // checks the real server's bans and failures come out per jail.
 func TestBansMoveTheMetrics(t *testing.T) {
+	if err := f2b.Reset(); err != nil {
+		t.Fatal(err)
+	}
 	inst, _ := newInstance(testConfig())
 	fams, text := scrape(t, inst)
 	promtoolCheck(t, text)

@@ -201,6 +201,20 @@ func (s *Server) Fail(jail, ip string, n int) error {
 	return err
 }
 
+// Reset gives a test the state Start gives: the jails' logs emptied and the server restarted (its
+// database is in memory), so no ban or failure of an earlier test (or -count run) remains.
+func (s *Server) Reset() error {
+	if err := s.Stop(); err != nil {
+		return err
+	}
+	for _, f := range Jails {
+		if err := os.WriteFile(filepath.Join(s.logdir, f), nil, 0o644); err != nil {
+			return err
+		}
+	}
+	return s.Restart()
+}
+
 // Close stops the server and removes its directory.
 func (s *Server) Close() {
 	_ = s.Stop()
