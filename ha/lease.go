@@ -318,7 +318,7 @@ func (m *Manager) Tick(ctx context.Context) {
 		return
 	}
 	m.observe(ctx, leases)
-	quota := (len(leases) + n - 1) / n
+	quota := quotaOf(len(leases), n)
 	m.mu.Lock()
 	m.agents, m.quota = n, quota
 	m.mu.Unlock()
@@ -401,16 +401,10 @@ func (m *Manager) arm(ctx context.Context, l *Lease) bool {
 		if ctx.Err() != nil || m.closed.Load() {
 			return // Close holds decide while it releases: nothing is taken after it
 		}
-		held := 0
-		for _, o := range m.snapshot() {
-			if o.owned.Load() {
-				held++
-			}
-		}
 		m.mu.Lock()
 		quota := m.quota
 		m.mu.Unlock()
-		if held < quota && !l.owned.Load() {
+		if held(m.snapshot()) < quota && !l.owned.Load() {
 			m.acquire(ctx, l)
 		}
 	})
@@ -635,13 +629,9 @@ func (m *Manager) onReleased(ctx context.Context, instance string) {
 	}
 	leases := m.snapshot()
 	var l *Lease
-	held := 0
 	for _, x := range leases {
 		if x.instance == instance {
 			l = x
-		}
-		if x.owned.Load() {
-			held++
 		}
 	}
 	if l == nil || l.owned.Load() {
@@ -651,7 +641,7 @@ func (m *Manager) onReleased(ctx context.Context, instance string) {
 	if err != nil || len(ids) == 0 {
 		return
 	}
-	if quota := (len(leases) + len(ids) - 1) / len(ids); held < quota {
+	if held(leases) < quotaOf(len(leases), len(ids)) {
 		m.acquire(ctx, l) // SET NX: another agent may have been quicker
 	}
 }
@@ -695,4 +685,18 @@ func (m *Manager) Stats() Stats {
 // String describes the manager for logs.
 func (m *Manager) String() string {
 	return fmt.Sprintf("ha agent %s (lease ttl %s)", m.agent, m.opts.LeaseTTL)
+}
+
+// quotaOf is the most leases one of agents may hold: ceil(instances / agents).
+func quotaOf(instances, agents int) int { return (instances + agents - 1) / agents }
+
+// held counts the leases this agent holds (acquired, whatever their local validity).
+func held(ls []*Lease) int {
+	n := 0
+	for _, l := range ls {
+		if l.owned.Load() {
+			n++
+		}
+	}
+	return n
 }

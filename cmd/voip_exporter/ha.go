@@ -80,11 +80,16 @@ func (r *haRuntime) startStream(cfg *config.Config, exp *otlp.Exporter) {
 	go func() { defer r.wg.Done(); r.stream.Run(r.ctx) }()
 }
 
+// currentHA is this agent's HA runtime, nil until a source started it.
+func currentHA() *haRuntime {
+	haShared.mu.Lock()
+	defer haShared.mu.Unlock()
+	return haShared.r
+}
+
 // closeHAGroup releases this agent's leases at exit (owners write their state back first).
 func closeHAGroup(ctx context.Context) {
-	haShared.mu.Lock()
-	r := haShared.r
-	haShared.mu.Unlock()
+	r := currentHA()
 	if r != nil {
 		r.close(ctx)
 	}
@@ -226,9 +231,7 @@ func (haCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (haCollector) Collect(ch chan<- prometheus.Metric) {
-	haShared.mu.Lock()
-	r := haShared.r
-	haShared.mu.Unlock()
+	r := currentHA()
 	if r == nil {
 		return
 	}
@@ -283,9 +286,7 @@ var (
 
 // haAgentView is this agent's HA summary for /health (nil without HA).
 func haAgentView() *vweb.AgentView {
-	haShared.mu.Lock()
-	r := haShared.r
-	haShared.mu.Unlock()
+	r := currentHA()
 	if r == nil {
 		return nil
 	}
