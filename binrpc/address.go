@@ -12,7 +12,17 @@ type Address struct {
 	Addr    string // socket path or host:port
 }
 
-func (a Address) String() string { return a.Network + ":" + a.Addr }
+// String is the address in Kamailio's form ("unix:/path", "tcp:host:port"),
+// which ParseAddress reads back to the same Address. An Addr that itself
+// starts with "//" (the unix path "//", or "////x") is written in the URL
+// form, "unix://" + Addr: in Kamailio's form ParseAddress would take its
+// leading "//" for the URL form's and lose it.
+func (a Address) String() string {
+	if strings.HasPrefix(a.Addr, "//") {
+		return a.Network + "://" + a.Addr
+	}
+	return a.Network + ":" + a.Addr
+}
 
 // Datagram reports whether the transport carries one packet per datagram.
 func (a Address) Datagram() bool { return a.Network == "udp" }
