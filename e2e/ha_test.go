@@ -271,7 +271,7 @@ func TestHA(t *testing.T) {
 		}
 		// The whole call's figures: FreeSWITCH's end-of-call counters, whoever owned it when.
 		for key, hdr := range map[string]string{"packets_in": "variable_rtp_audio_in_packet_count",
-			"packets_lost_in": "variable_rtp_audio_in_skip_packet_count", "bytes_out": "variable_rtp_audio_out_media_bytes"} {
+			"skip_packets_in": "variable_rtp_audio_in_skip_packet_count", "bytes_out": "variable_rtp_audio_out_media_bytes"} {
 			var want float64
 			fmt.Sscanf(h.Get(hdr), "%g", &want)
 			if got := num(a, key); got != want {

@@ -304,7 +304,7 @@ otlp:
 			}
 		}
 		for key, hdr := range map[string]string{"mos_score": "variable_rtp_audio_in_mos", "packets_in": "variable_rtp_audio_in_packet_count",
-			"packets_lost_in": "variable_rtp_audio_in_skip_packet_count", "bytes_out": "variable_rtp_audio_out_media_bytes"} {
+			"skip_packets_in": "variable_rtp_audio_in_skip_packet_count", "bytes_out": "variable_rtp_audio_out_media_bytes"} {
 			want, _ := strconv.ParseFloat(h.Get(hdr), 64)
 			if got := num(a, key); got != want {
 				t.Errorf("%s: %s = %v, want %v", attr(a, "channel_id"), key, got, want)

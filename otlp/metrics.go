@@ -189,8 +189,6 @@ func (p *Pipeline) qos(r *quality.Record, lb quality.Labels) {
 	fl(p.ins.qosMOS, r.MOS, 1)
 	fl(p.ins.qosEModel, r.EModelMOS, 1)
 	fl(p.ins.qosJitAvg, r.JitterAvg, 1000)
-	fl(p.ins.qosJitMin, r.JitterMin, 1000)
-	fl(p.ins.qosJitMax, r.JitterMax, 1000)
 	if r.PacketsIn >= 0 && r.PacketsOut >= 0 {
 		p.ins.qosPackets.Record(ctx, r.PacketsIn+r.PacketsOut, o.rec...)
 	}

@@ -30,8 +30,8 @@ func testRecord(id string) *quality.Record {
 		ID: "fs1/" + id + "/1795373452355180", Instance: "fs1", ChannelID: id, CorrelationID: "call-" + id,
 		Domain: "example.com", Direction: "inbound", Codec: "PCMU", LocalMediaIP: "10.0.0.1", RemoteMediaIP: "10.0.0.2",
 		HangupCause: "NORMAL_CLEARING", Created: 1795373426235161, Answered: 1795373426255160, Hungup: 1795373452355180,
-		Duration: 26.12, BillSec: 26.1, MOS: 4.5, QualityPercentage: 100, JitterMin: 0.00264, JitterMax: 0.0086,
-		PacketsIn: 1304, LostIn: 3, BytesIn: 224116, FlawTotal: 0, PacketsOut: 1302, BytesOut: 223944,
+		Duration: 26.12, BillSec: 26.1, MOS: 4.5, QualityPercentage: 100, JitterMinVariance: 2.64, JitterMaxVariance: 8.60,
+		PacketsIn: 1304, LostIn: 1, SkipPackets: 3, BytesIn: 224116, FlawTotal: 0, PacketsOut: 1302, BytesOut: 223944,
 		JitterAvg: 0.001, LossRatio: 3.0 / 1307, RTTAvg: 0.065, SentLost: 65, RTCPReports: 10, EModelR: 92.3, EModelMOS: 4.39,
 	}
 }
@@ -105,7 +105,7 @@ func TestPipelineGRPC(t *testing.T) {
 	a := attrs(lr)
 	for k, want := range map[string]any{"record_id": "fs1/a/1795373452355180", "channel_id": "a", "correlation_id": "call-a",
 		"domain_name": "example.com", "codec_name": "PCMU", "src_ip": "10.0.0.1", "dst_ip": "10.0.0.2", "hangup_cause": "NORMAL_CLEARING",
-		"packets_in": int64(1304), "packets_lost_in": int64(3), "mos_score": 4.5, "emodel_mos": 4.39, "total_packets": int64(2606),
+		"packets_in": int64(1304), "packets_lost_in": int64(1), "skip_packets_in": int64(3), "mos_score": 4.5, "emodel_mos": 4.39, "total_packets": int64(2606),
 		"end_time_unix_us": int64(1795373452355180), "rtt_avg_seconds": 0.065} {
 		if a[k] != want {
 			t.Errorf("attribute %s = %v (%T), want %v", k, a[k], a[k], want)

@@ -74,13 +74,18 @@ func TestBadInput(t *testing.T) {
 	}
 	r := sk.records[0]
 	// Nothing absurd is exported: those figures are unknown.
-	for name, v := range map[string]float64{"MOS": r.MOS, "JitterMin": r.JitterMin, "Quality": r.QualityPercentage, "LossRatio": r.LossRatio,
-		"EModelMOS": r.EModelMOS, "Duration": r.Duration} {
+	for name, v := range map[string]float64{"MOS": r.MOS, "JitterMinVariance": r.JitterMinVariance, "Quality": r.QualityPercentage,
+		"JitterAvg": r.JitterAvg, "Duration": r.Duration} {
 		if Known(v) {
 			t.Errorf("%s = %v exported from absurd input", name, v)
 		}
 	}
-	if r.PacketsIn != -1 || r.LostIn != -1 || r.BytesIn != -1 || r.HangupCause != "" {
+	// The loss comes from the one report that was valid but for its jitter
+	// ("huge": fraction 0, lost 0), not from the absurd hangup counters.
+	if r.LossBasis != BasisRTCP || r.LossRatio != 0 || r.LostIn != 0 {
+		t.Errorf("loss %v (%s), lost %d: want 0 from the RTCP report", r.LossRatio, r.LossBasis, r.LostIn)
+	}
+	if r.PacketsIn != -1 || r.SkipPackets != -1 || r.BytesIn != -1 || r.HangupCause != "" {
 		t.Errorf("absurd counters kept: %+v", r)
 	}
 	for _, f := range r.Fields() {

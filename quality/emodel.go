@@ -19,7 +19,8 @@ import (
 //	Idd     = 0                                                        for Ta ≤ 100 ms
 //	Idd     = 25 · ((1 + X⁶)^⅙ − 3 · (1 + (X/3)⁶)^⅙ + 2),  X = log2(Ta/100)  for Ta > 100 ms
 //	MOS     = 1                                                  for R < 0
-//	MOS     = 1 + 0.035·R + R·(R − 60)·(100 − R)·7·10⁻⁶            for 0 ≤ R ≤ 100 (G.107 Annex B)
+//	MOS     = 1 + 0.035·R + R·(R − 60)·(100 − R)·7·10⁻⁶            for 0 ≤ R ≤ 100 (G.107 Annex B),
+//	          and never under 1 (the polynomial dips to 0.99 near R = 5)
 //	MOS     = 4.5                                                for R > 100
 //
 // Ppl is the packet loss in percent; Ta, the one-way (mouth-to-ear) delay in
@@ -90,7 +91,9 @@ func MOSFromR(r float64) float64 {
 	case r > 100:
 		return 4.5
 	}
-	return 1 + 0.035*r + r*(r-60)*(100-r)*7e-6
+	// The polynomial dips under 1 for 0 < R < 6.5 (R = 5.03 gives 0.992):
+	// a MOS is never below 1, the bottom of the ACR scale.
+	return max(1, 1+0.035*r+r*(r-60)*(100-r)*7e-6)
 }
 
 // EModelInput is what the E-model is fed from a leg.

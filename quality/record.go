@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -25,27 +26,58 @@ type Record struct {
 	Duration, BillSec         float64 // seconds (Hungup − Created, Hungup − Answered)
 
 	// FreeSWITCH's own figures on the media it received (rtp_audio_in_*),
-	// and what it sent (rtp_audio_out_*).
-	MOS               float64 // rtp_audio_in_mos
-	QualityPercentage float64 // rtp_audio_in_quality_percentage
-	JitterMin         float64 // seconds (rtp_audio_in_jitter_min_variance)
-	JitterMax         float64 // seconds (rtp_audio_in_jitter_max_variance)
+	// and what it sent (rtp_audio_out_*), as switch_core_media.c
+	// set_stats() exports them from switch_rtp.c's counters.
+	MOS               float64 // rtp_audio_in_mos: FreeSWITCH's MOS from its quality percentage (do_mos)
+	QualityPercentage float64 // rtp_audio_in_quality_percentage: 100·(received − flaws)/received (do_mos)
+	// JitterMinVariance and JitterMaxVariance are the smallest and largest
+	// value the running variance of the packet inter-arrival interval took
+	// during the call, in ms² (switch_rtp.c check_jitter(): jitter_addsq /
+	// jitter_n over whole-millisecond gaps). A variance, not a jitter.
+	JitterMinVariance float64 // ms²: rtp_audio_in_jitter_min_variance
+	JitterMaxVariance float64 // ms²: rtp_audio_in_jitter_max_variance
+	MeanInterval      float64 // seconds: rtp_audio_in_mean_interval, the mean inter-arrival interval
 	PacketsIn         int64   // rtp_audio_in_packet_count
-	LostIn            int64   // rtp_audio_in_skip_packet_count: packets missing by sequence number
-	BytesIn           int64   // rtp_audio_in_media_bytes
-	FlawTotal         int64   // rtp_audio_in_flaw_total
-	PacketsOut        int64   // rtp_audio_out_packet_count
-	BytesOut          int64   // rtp_audio_out_media_bytes
+	// SkipPackets counts the filler frames FreeSWITCH's timed read inserted
+	// because no packet was there in time (lost or late): switch_rtp.c
+	// rtp_common_read() increments skip_packet_count on each CNG frame it
+	// makes up. Not a count of packets missing by sequence number.
+	SkipPackets int64 // rtp_audio_in_skip_packet_count
+	BytesIn     int64 // rtp_audio_in_media_bytes
+	FlawTotal   int64 // rtp_audio_in_flaw_total: sequence gaps + consecutive-flaw penalties + read timeouts
+	PacketsOut  int64 // rtp_audio_out_packet_count
+	BytesOut    int64 // rtp_audio_out_media_bytes
 
 	// Derived.
-	JitterAvg   float64 // seconds: mean RTCP jitter of the received media, else (min+max)/2
-	LossRatio   float64 // LostIn / (PacketsIn + LostIn)
+	// LostIn is the cumulative number of packets lost of the media the leg
+	// received, from the last RTCP receiver report FreeSWITCH sent on it
+	// (SEND_RTCP_MESSAGE Source-Lost): the same figure the live
+	// freeswitch_rtcp_packets_lost_total{stream="received"} adds up. -1
+	// without a report.
+	LostIn int64
+	// LossRatio is the received media's loss: RTCP lost over expected
+	// (Stream.LossRatio) where FreeSWITCH sent reports; otherwise
+	// SkipPackets / (PacketsIn + SkipPackets), the share of playout slots
+	// FreeSWITCH had to fill. LossBasis says which.
+	LossRatio   float64
+	LossBasis   string  // BasisRTCP, BasisHangupStats or "" (unknown)
+	JitterAvg   float64 // seconds: mean RTCP interarrival jitter (RFC 3550) of the received media; Unknown without reports
 	RTTAvg      float64 // seconds, mean over the RTCP reports that allowed one
 	SentLost    int64   // packets of FreeSWITCH's media the far end reported lost (RTCP)
 	RTCPReports int64
-	EModelR     float64
-	EModelMOS   float64
+	// The E-model's inputs and result. EModelJitter is JitterAvg, or without
+	// RTCP reports the standard deviation of the inter-arrival interval,
+	// √JitterMaxVariance (the largest FreeSWITCH saw), in seconds.
+	EModelJitter float64
+	EModelR      float64
+	EModelMOS    float64
 }
+
+// Where a record's loss ratio comes from.
+const (
+	BasisRTCP        = "rtcp"         // FreeSWITCH's RTCP receiver reports on the leg
+	BasisHangupStats = "hangup_stats" // FreeSWITCH's rtp_audio_in_* counters at hangup (no reports)
+)
 
 // Field names a record figure rejected as absurd (see Tracker stats).
 const (
@@ -64,7 +96,8 @@ const (
 const (
 	maxPackets       = 1e11
 	maxBytes         = 1e14
-	maxJitterVarMs   = 60_000
+	maxJitterVarMs2  = 1e8 // (10 s)²
+	maxIntervalMs    = 60_000
 	maxHangupCauseSz = 64
 )
 
@@ -166,29 +199,35 @@ func BuildRecord(instance string, f Fields, leg *Leg, in *Interner) (r Record, i
 		}
 	}
 	r.QualityPercentage = fl("variable_rtp_audio_in_quality_percentage", FieldQuality, 0, 100, 1)
-	r.JitterMin = fl("variable_rtp_audio_in_jitter_min_variance", FieldJitter, 0, maxJitterVarMs, 1e-3)
-	r.JitterMax = fl("variable_rtp_audio_in_jitter_max_variance", FieldJitter, 0, maxJitterVarMs, 1e-3)
-	if Known(r.JitterMin) && Known(r.JitterMax) && r.JitterMin > r.JitterMax {
+	r.JitterMinVariance = fl("variable_rtp_audio_in_jitter_min_variance", FieldJitter, 0, maxJitterVarMs2, 1)
+	r.JitterMaxVariance = fl("variable_rtp_audio_in_jitter_max_variance", FieldJitter, 0, maxJitterVarMs2, 1)
+	if Known(r.JitterMinVariance) && Known(r.JitterMaxVariance) && r.JitterMinVariance > r.JitterMaxVariance {
 		bad(FieldJitter)
-		r.JitterMin, r.JitterMax = Unknown, Unknown
+		r.JitterMinVariance, r.JitterMaxVariance = Unknown, Unknown
 	}
+	r.MeanInterval = fl("variable_rtp_audio_in_mean_interval", FieldJitter, 0, maxIntervalMs, 1e-3)
 	r.PacketsIn = in64("variable_rtp_audio_in_packet_count", FieldPackets, maxPackets)
-	r.LostIn = in64("variable_rtp_audio_in_skip_packet_count", FieldPackets, maxPackets)
+	r.SkipPackets = in64("variable_rtp_audio_in_skip_packet_count", FieldPackets, maxPackets)
 	r.BytesIn = in64("variable_rtp_audio_in_media_bytes", FieldBytes, maxBytes)
 	r.FlawTotal = in64("variable_rtp_audio_in_flaw_total", FieldPackets, maxPackets)
 	r.PacketsOut = in64("variable_rtp_audio_out_packet_count", FieldPackets, maxPackets)
 	r.BytesOut = in64("variable_rtp_audio_out_media_bytes", FieldBytes, maxBytes)
 
-	r.JitterAvg = Unknown
-	switch {
-	case l.Received.Reports > 0:
-		r.JitterAvg = l.Received.JitSum / float64(l.Received.Reports)
-	case Known(r.JitterMin) && Known(r.JitterMax):
-		r.JitterAvg = (r.JitterMin + r.JitterMax) / 2
+	r.JitterAvg, r.LossRatio, r.LostIn = Unknown, Unknown, -1
+	if l.Received.Reports > 0 {
+		if l.Received.JitN > 0 {
+			r.JitterAvg = l.Received.JitSum / float64(l.Received.JitN)
+		}
+		r.LostIn = max(l.Received.Lost, 0)
+		r.LossRatio, _ = l.Received.LossRatio()
+		r.LossBasis = BasisRTCP
+	} else if r.PacketsIn >= 0 && r.SkipPackets >= 0 && r.PacketsIn+r.SkipPackets > 0 {
+		r.LossRatio = float64(r.SkipPackets) / float64(r.PacketsIn+r.SkipPackets)
+		r.LossBasis = BasisHangupStats
 	}
-	r.LossRatio = Unknown
-	if r.PacketsIn >= 0 && r.LostIn >= 0 && r.PacketsIn+r.LostIn > 0 {
-		r.LossRatio = float64(r.LostIn) / float64(r.PacketsIn+r.LostIn)
+	r.EModelJitter = r.JitterAvg
+	if !Known(r.EModelJitter) && Known(r.JitterMaxVariance) {
+		r.EModelJitter = math.Sqrt(r.JitterMaxVariance) / 1000
 	}
 	r.RTTAvg = Unknown
 	if l.RTTCount > 0 {
@@ -199,7 +238,7 @@ func BuildRecord(instance string, f Fields, leg *Leg, in *Interner) (r Record, i
 		r.SentLost = max(l.Sent.Lost, 0)
 	}
 	r.RTCPReports = int64(l.Received.Reports) + int64(l.Sent.Reports)
-	r.EModelR, r.EModelMOS = EModel(EModelInput{Codec: r.Codec, LossRatio: r.LossRatio, Jitter: r.JitterAvg, RTT: r.RTTAvg})
+	r.EModelR, r.EModelMOS = EModel(EModelInput{Codec: r.Codec, LossRatio: r.LossRatio, Jitter: r.EModelJitter, RTT: r.RTTAvg})
 	return r, invalid, true
 }
 
@@ -284,11 +323,13 @@ func (r *Record) Fields() []Field {
 	f("billsec_seconds", r.BillSec)
 	f("mos_score", r.MOS)
 	f("quality_percentage", r.QualityPercentage)
-	f("jitter_min_seconds", r.JitterMin)
-	f("jitter_max_seconds", r.JitterMax)
+	f("jitter_min_variance_ms2", r.JitterMinVariance)
+	f("jitter_max_variance_ms2", r.JitterMaxVariance)
+	f("mean_interval_seconds", r.MeanInterval)
 	f("jitter_avg_seconds", r.JitterAvg)
 	i("packets_in", r.PacketsIn)
 	i("packets_lost_in", r.LostIn)
+	i("skip_packets_in", r.SkipPackets)
 	i("bytes_in", r.BytesIn)
 	i("flaw_total", r.FlawTotal)
 	i("packets_out", r.PacketsOut)
@@ -300,9 +341,11 @@ func (r *Record) Fields() []Field {
 		i("total_bytes", r.BytesIn+r.BytesOut)
 	}
 	f("loss_ratio", r.LossRatio)
+	s("loss_basis", r.LossBasis)
 	f("rtt_avg_seconds", r.RTTAvg)
 	i("packets_lost_out", r.SentLost)
 	i("rtcp_reports", r.RTCPReports)
+	f("emodel_jitter_seconds", r.EModelJitter)
 	f("emodel_r", r.EModelR)
 	f("emodel_mos", r.EModelMOS)
 	return out

@@ -169,9 +169,31 @@ type Stream struct {
 	Counted  int64  // high-water mark of Lost already handed out as increments
 	Reports  uint32 // accepted reports
 	Jitter   float32
-	JitSum   float64 // seconds, sum over Reports (for the call's mean)
+	JitSum   float64 // seconds, sum over the JitN reports with a plausible jitter (for the call's mean)
+	JitN     uint32
 	Fraction float32 // last fraction lost, 0–1
 	Init     bool
+	// BaseSeq and BaseLost are HighSeq and Lost of the first report since
+	// the stream was (re)started: the span the call's loss ratio covers.
+	BaseSeq  uint32
+	BaseLost int64
+}
+
+// LossRatio is the share of the packets expected that were lost, by RFC 3550
+// §6.4.1's own counters: (cumulative lost of the last report − of the first)
+// over (extended highest sequence number of the last report − of the first).
+// The reports do not carry the stream's first sequence number, so the span
+// starts at the first report (a few seconds into the call); with a single
+// report it is that report's fraction lost. ok is false without a report.
+func (s *Stream) LossRatio() (ratio float64, ok bool) {
+	if !s.Init || s.Reports == 0 {
+		return Unknown, false
+	}
+	expected := int64(s.HighSeq - s.BaseSeq)
+	if s.Reports < 2 || expected <= 0 {
+		return float64(s.Fraction), true
+	}
+	return min(max(float64(s.Lost-s.BaseLost)/float64(expected), 0), 1), true
 }
 
 // Update outcomes.
@@ -224,7 +246,8 @@ func (s *Stream) Update(b Block, countFirst bool) (int64, UpdateResult) {
 			res, countFirst = UpdateReset, true
 		}
 		lost := max(signed24(b.Lost), 0)
-		*s = Stream{SSRC: b.SSRC, RawLost: b.Lost, HighSeq: b.HighSeq, Lost: lost, Counted: lost, Init: true}
+		*s = Stream{SSRC: b.SSRC, RawLost: b.Lost, HighSeq: b.HighSeq, Lost: lost, Counted: lost, Init: true,
+			BaseSeq: b.HighSeq, BaseLost: lost}
 		if countFirst {
 			return lost, res
 		}
@@ -242,6 +265,7 @@ func (s *Stream) Update(b Block, countFirst bool) (int64, UpdateResult) {
 	case d < -maxReorder:
 		lost := max(signed24(b.Lost), 0)
 		s.RawLost, s.HighSeq, s.Lost, s.Counted = b.Lost, b.HighSeq, lost, lost
+		s.BaseSeq, s.BaseLost = b.HighSeq, lost
 		return lost, UpdateReset
 	}
 	ld := signed24(b.Lost - s.RawLost)
@@ -251,6 +275,7 @@ func (s *Stream) Update(b Block, countFirst bool) (int64, UpdateResult) {
 		// or mismatched report. Follow it without counting.
 		s.Lost += ld
 		s.Counted = max(s.Counted, s.Lost)
+		s.BaseLost += ld // not in the call's loss ratio either
 		return 0, UpdateAbsurd
 	}
 	s.Lost += ld

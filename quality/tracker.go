@@ -296,6 +296,7 @@ func (t *Tracker) rtcpEvent(f Fields, ev int) {
 	if Known(s.Jitter) {
 		st.Jitter = float32(s.Jitter)
 		st.JitSum += s.Jitter
+		st.JitN++
 	} else {
 		t.badFields([]string{FieldRTCPJitter})
 	}

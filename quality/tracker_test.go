@@ -2,7 +2,6 @@ package quality
 
 import (
 	"bytes"
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,12 +45,15 @@ func TestTrackerCall3(t *testing.T) {
 				LocalMediaIP: "127.0.0.1", RemoteMediaIP: "127.0.0.5", HangupCause: "MANAGER_REQUEST",
 				Created: 1795373426235161, Answered: 1795373426255160, Hungup: 1795373452355180,
 				Duration: 26.120019, BillSec: 26.10002,
-				MOS: 4.50, QualityPercentage: 100, JitterMin: 0.00264, JitterMax: 0.0086,
-				PacketsIn: 1304, LostIn: 3, BytesIn: 224116, FlawTotal: 0, PacketsOut: 1302, BytesOut: 223944,
-				// its five SEND_RTCP_MESSAGE report jitter 0; the far end's
-				// reports on its media lost 65 packets in all; RTT: the four
-				// Rtt0-Avg values of its RECV_RTCP_MESSAGEs
-				JitterAvg: 0, LossRatio: 3.0 / 1307, RTTAvg: (0.060013 + 0.066 + 0.0642 + 0.068931) / 4,
+				MOS: 4.50, QualityPercentage: 100, JitterMinVariance: 2.64, JitterMaxVariance: 8.60, MeanInterval: 0.020,
+				PacketsIn: 1304, SkipPackets: 3, BytesIn: 224116, FlawTotal: 0, PacketsOut: 1302, BytesOut: 223944,
+				// its five SEND_RTCP_MESSAGEs (events 008 … 025): Source-Lost 1
+				// in each, Source-Highest-Sequence-Number-Received 29816 …
+				// 30670, Source-Jitter 0: lost 1, loss (1−1)/(30670−29816) = 0.
+				// The far end's reports on its media lost 65 packets in all;
+				// RTT: the four Rtt0-Avg values of its RECV_RTCP_MESSAGEs.
+				LostIn: 1, LossRatio: 0, LossBasis: BasisRTCP, JitterAvg: 0, EModelJitter: 0,
+				RTTAvg:   (0.060013 + 0.066 + 0.0642 + 0.068931) / 4,
 				SentLost: 65, RTCPReports: 10,
 			})
 			// The lossy outbound leg (FreeSWITCH's MOS 2.21).
@@ -60,10 +62,15 @@ func TestTrackerCall3(t *testing.T) {
 				ChannelID: "6f0dba1d-ba35-4616-ac99-36916db4d5b1", CorrelationID: "6bfb8667-6148-1240-fb80-ea6f7e3be393",
 				CallUUID: "6f0dba1d-ba35-4616-ac99-36916db4d5b1", Domain: "127.0.0.1", Direction: "outbound", Codec: "PCMU",
 				LocalMediaIP: "127.0.0.5", RemoteMediaIP: "127.0.0.1", HangupCause: "MANAGER_REQUEST",
-				MOS: 2.21, QualityPercentage: 43, JitterMin: 0.0081, JitterMax: 0.03751,
-				PacketsIn: 1183, LostIn: 122, BytesIn: 203476, FlawTotal: 684, PacketsOut: 1305, BytesOut: 224460,
-				// SEND reports' jitter 53, 69, 66, 50, 8 (8 kHz); the far end lost 1 packet
-				JitterAvg: (53 + 69 + 66 + 50 + 8) / 5.0 / 8000, LossRatio: 122.0 / 1305,
+				MOS: 2.21, QualityPercentage: 43, JitterMinVariance: 8.10, JitterMaxVariance: 37.51, MeanInterval: 0.02123,
+				PacketsIn: 1183, SkipPackets: 122, BytesIn: 203476, FlawTotal: 684, PacketsOut: 1305, BytesOut: 224460,
+				// SEND reports (events 007 … 024): Source-Lost 12, 18, 32, 43, 65 at
+				// highest sequence 8707, 8908, 9109, 9310, 9561; Source-Jitter 53,
+				// 69, 66, 50, 8 (8 kHz clock). Lost 65 (the live counter's sum);
+				// loss over the reported span (65−12)/(9561−8707) = 53/854 = 6.21 %
+				// (not 122 filler frames of 1305 slots = 9.35 %). The far end lost 1.
+				LostIn: 65, LossRatio: 53.0 / 854, LossBasis: BasisRTCP,
+				JitterAvg: (53 + 69 + 66 + 50 + 8) / 5.0 / 8000, EModelJitter: (53 + 69 + 66 + 50 + 8) / 5.0 / 8000,
 				RTTAvg: (0.079971 + 0.073979 + 0.075777 + 0.071043) / 4, SentLost: 1, RTCPReports: 10,
 			})
 			// Our E-model: G.711 with PLC, Ta = RTT/2 + 2·jitter (< 100 ms: no delay impairment).
@@ -73,7 +80,10 @@ func TestTrackerCall3(t *testing.T) {
 					t.Errorf("%s: E-model R=%v MOS=%v, want R=%v", r.ChannelID, r.EModelR, r.EModelMOS, wantR)
 				}
 			}
-			if math.Round(lossy.EModelMOS*100)/100 != 3.47 || math.Round(good.EModelMOS*100)/100 != 4.39 {
+			// good: R = 93.2 − 0 = 93.2, MOS = 1 + 3.262 + 93.2·33.2·6.8·7e-6 = 4.409;
+			// lossy: Ppl 6.206, Ie,eff = 95·6.206/(6.206+25.1) = 18.83, R = 74.37,
+			// MOS = 1 + 2.603 + 74.37·14.37·25.63·7e-6 = 3.795.
+			if !near(lossy.EModelMOS, 3.795, 5e-4) || !near(good.EModelMOS, 4.409, 5e-4) {
 				t.Errorf("E-model MOS good %.3f lossy %.3f", good.EModelMOS, lossy.EModelMOS)
 			}
 
@@ -152,13 +162,17 @@ func checkRecord(t *testing.T, got, want Record) {
 	}
 	num("MOS", got.MOS, want.MOS)
 	num("QualityPercentage", got.QualityPercentage, want.QualityPercentage)
-	num("JitterMin", got.JitterMin, want.JitterMin)
-	num("JitterMax", got.JitterMax, want.JitterMax)
+	num("JitterMinVariance", got.JitterMinVariance, want.JitterMinVariance)
+	num("JitterMaxVariance", got.JitterMaxVariance, want.JitterMaxVariance)
+	num("MeanInterval", got.MeanInterval, want.MeanInterval)
 	num("JitterAvg", got.JitterAvg, want.JitterAvg)
+	num("EModelJitter", got.EModelJitter, want.EModelJitter)
 	num("LossRatio", got.LossRatio, want.LossRatio)
+	str("LossBasis", got.LossBasis, want.LossBasis)
 	num("RTTAvg", got.RTTAvg, want.RTTAvg)
 	in("PacketsIn", got.PacketsIn, want.PacketsIn)
 	in("LostIn", got.LostIn, want.LostIn)
+	in("SkipPackets", got.SkipPackets, want.SkipPackets)
 	in("BytesIn", got.BytesIn, want.BytesIn)
 	in("FlawTotal", got.FlawTotal, want.FlawTotal)
 	in("PacketsOut", got.PacketsOut, want.PacketsOut)

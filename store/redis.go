@@ -586,8 +586,8 @@ func encodeStream(s *quality.Stream) string {
 	if s.Init {
 		init = 1
 	}
-	return fmt.Sprintf("%d %d %d %d %d %d %g %g %g %d", s.SSRC, s.RawLost, s.HighSeq, s.Lost, s.Counted, s.Reports,
-		s.Jitter, s.JitSum, s.Fraction, init)
+	return fmt.Sprintf("%d %d %d %d %d %d %g %g %g %d %d %d %d", s.SSRC, s.RawLost, s.HighSeq, s.Lost, s.Counted, s.Reports,
+		s.Jitter, s.JitSum, s.Fraction, init, s.BaseSeq, s.BaseLost, s.JitN)
 }
 
 func decodeStream(v string) (quality.Stream, bool) {
@@ -596,7 +596,7 @@ func decodeStream(v string) (quality.Stream, bool) {
 		return s, true
 	}
 	f := strings.Fields(v)
-	if len(f) != 10 {
+	if len(f) != 10 && len(f) != 13 { // 10: written before BaseSeq/BaseLost/JitN (the loss span then starts at the last report)
 		return s, false
 	}
 	ok := true
@@ -619,6 +619,10 @@ func decodeStream(v string) (quality.Stream, bool) {
 	s.Lost, s.Counted, s.Reports = i64(f[3]), i64(f[4]), u32(f[5])
 	s.Jitter, s.JitSum, s.Fraction = float32(f64(f[6])), f64(f[7]), float32(f64(f[8]))
 	s.Init = f[9] == "1"
+	s.BaseSeq, s.BaseLost, s.JitN = s.HighSeq, s.Lost, s.Reports
+	if len(f) == 13 {
+		s.BaseSeq, s.BaseLost, s.JitN = u32(f[10]), i64(f[11]), u32(f[12])
+	}
 	if !ok || s.RawLost > 0xFFFFFF || s.Counted < 0 || s.Fraction > 1 || float64(s.Jitter) > quality.MaxJitter || (f[9] != "0" && f[9] != "1") {
 		return quality.Stream{}, false
 	}

@@ -23,8 +23,9 @@ func testLeg(id string) quality.Leg {
 	return quality.Leg{ChannelID: id, CorrelationID: "sip-" + id, CallUUID: id, Domain: "example.com", Direction: "inbound",
 		Codec: "PCMU", LocalMediaIP: "10.0.0.1", RemoteMediaIP: "198.51.100.7", Created: 1795373426235161, Answered: 1795373426255160,
 		Seen: 42, ClockRate: 8000, Origin: quality.OriginEvent, RTTSum: 0.13, RTTCount: 2, RTTLast: 0.07,
-		Received: quality.Stream{SSRC: 0xf728b0fa, RawLost: 0xFFFFFF, HighSeq: 30670, Lost: 65, Counted: 65, Reports: 5, Jitter: 0.001, JitSum: 0.03, Fraction: 0.0859375, Init: true},
-		Sent:     quality.Stream{SSRC: 7, RawLost: 1, HighSeq: 9561, Lost: 1, Counted: 1, Reports: 5, Init: true}}
+		Received: quality.Stream{SSRC: 0xf728b0fa, RawLost: 0xFFFFFF, HighSeq: 30670, Lost: 65, Counted: 65, Reports: 5, Jitter: 0.001, JitSum: 0.03, JitN: 4, Fraction: 0.0859375, Init: true,
+			BaseSeq: 29816, BaseLost: 12},
+		Sent: quality.Stream{SSRC: 7, RawLost: 1, HighSeq: 9561, Lost: 1, Counted: 1, Reports: 5, Init: true}}
 }
 
 func waitUp(t *testing.T, what string, ok func() bool) {

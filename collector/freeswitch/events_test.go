@@ -186,6 +186,9 @@ func TestQualityAgainstSimulator(t *testing.T) {
 		jitSum, rttSum float64
 		jitN, rttN     int
 		lastLost       [2]int64 // received (SEND), sent (RECV)
+		// SEND reports: the received stream's loss span (RFC 3550 counters)
+		firstLost, firstSeq, lastSeq, lastFrac float64
+		sendN                                  int
 	}
 	exp := map[string]*expect{}
 	for _, e := range events {
@@ -199,6 +202,11 @@ func TestQualityAgainstSimulator(t *testing.T) {
 			x.jitSum += num(e, "Source-Jitter")
 			x.jitN++
 			x.lastLost[0] = int64(num(e, "Source-Lost"))
+			if x.sendN == 0 {
+				x.firstLost, x.firstSeq = num(e, "Source-Lost"), num(e, "Source-Highest-Sequence-Number-Received")
+			}
+			x.lastSeq, x.lastFrac = num(e, "Source-Highest-Sequence-Number-Received"), num(e, "Source-Fraction")
+			x.sendN++
 		case "RECV_RTCP_MESSAGE":
 			if r := num(e, "Rtt0-Avg"); r > 0 {
 				x.rttSum += r
@@ -220,18 +228,27 @@ func TestQualityAgainstSimulator(t *testing.T) {
 		x := exp[id]
 		codec := h.Get("variable_rtp_use_codec_name")
 		in, skip := num(h, "variable_rtp_audio_in_packet_count"), num(h, "variable_rtp_audio_in_skip_packet_count")
+		// Loss: lost over expected between the first and last SEND report;
+		// one report: its fraction lost; none: filler frames over slots.
+		loss, lost := skip/(in+skip), int64(-1)
+		switch {
+		case x.sendN >= 2 && x.lastSeq > x.firstSeq:
+			loss, lost = (float64(x.lastLost[0])-x.firstLost)/(x.lastSeq-x.firstSeq), x.lastLost[0]
+		case x.sendN >= 1:
+			loss, lost = x.lastFrac/256, x.lastLost[0]
+		}
 		want := quality.Record{
 			Domain: h.Get("variable_domain_name"), Codec: codec, Direction: h.Get("Call-Direction"),
 			CorrelationID: h.Get("variable_sip_call_id"), HangupCause: h.Get("Hangup-Cause"),
 			LocalMediaIP: h.Get("variable_local_media_ip"), RemoteMediaIP: h.Get("variable_remote_media_ip"),
-			MOS: num(h, "variable_rtp_audio_in_mos"), PacketsIn: int64(in), LostIn: int64(skip),
+			MOS: num(h, "variable_rtp_audio_in_mos"), PacketsIn: int64(in), LostIn: lost, SkipPackets: int64(skip),
 			BytesIn: int64(num(h, "variable_rtp_audio_in_media_bytes")), PacketsOut: int64(num(h, "variable_rtp_audio_out_packet_count")),
-			LossRatio: skip / (in + skip), JitterAvg: x.jitSum / float64(x.jitN) / clock[codec],
+			LossRatio: loss, JitterAvg: x.jitSum / float64(x.jitN) / clock[codec],
 			RTTAvg: x.rttSum / float64(x.rttN), SentLost: x.lastLost[1],
 		}
 		if r.Domain != want.Domain || r.Codec != want.Codec || r.Direction != want.Direction || r.CorrelationID != want.CorrelationID ||
 			r.HangupCause != want.HangupCause || r.LocalMediaIP != want.LocalMediaIP || r.RemoteMediaIP != want.RemoteMediaIP ||
-			r.MOS != want.MOS || r.PacketsIn != want.PacketsIn || r.LostIn != want.LostIn || r.BytesIn != want.BytesIn ||
+			r.MOS != want.MOS || r.PacketsIn != want.PacketsIn || r.LostIn != want.LostIn || r.SkipPackets != want.SkipPackets || r.BytesIn != want.BytesIn ||
 			r.PacketsOut != want.PacketsOut || r.SentLost != want.SentLost ||
 			!approx(r.LossRatio, want.LossRatio) || !approx(r.JitterAvg, want.JitterAvg) || !approx(r.RTTAvg, want.RTTAvg) {
 			t.Errorf("record %s:\n got %+v\nwant %+v", id, r, want)
