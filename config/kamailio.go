@@ -3,7 +3,9 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/voip-exporter/voip_exporter/binrpc"
@@ -28,6 +30,10 @@ type Kamailio struct {
 	// Collectors turns collectors on or off for this instance only
 	// ("dispatcher.list": false), over the --collector.kamailio.* flags.
 	Collectors map[string]bool `yaml:"collectors"`
+	// StatTypes types statistics Kamailio does not type (script.*, other
+	// modules'): "group.name" as stats.fetch prints it → counter, gauge
+	// or untyped.
+	StatTypes map[string]string `yaml:"stat_types"`
 
 	// Line is where the instance starts in the file (0 when it came from elsewhere).
 	Line int `yaml:"-"`
@@ -68,6 +74,17 @@ func (c *Config) validateKamailio(bad badFunc) {
 				bad(x.Line, "%s: dispatcher_sets: set %s needs an id ≥ 0 and a name", where, strconv.Itoa(id))
 			}
 		}
+		for _, name := range sortedNames(x.StatTypes) {
+			group, stat, ok := strings.Cut(name, ".")
+			if !ok || group == "" || stat == "" {
+				bad(x.Line, "%s: stat_types: %q: want a statistic as stats.fetch names it, group.name (script.calls)", where, name)
+			}
+			switch x.StatTypes[name] {
+			case "counter", "gauge", "untyped":
+			default:
+				bad(x.Line, "%s: stat_types: %s: type %q: want counter, gauge or untyped", where, name, x.StatTypes[name])
+			}
+		}
 		if x.CustomMetricsURL != "" {
 			u, err := url.Parse(x.CustomMetricsURL)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -83,4 +100,13 @@ func KamailioModuleAddress(target string) error {
 		return fmt.Errorf("target: %w", err)
 	}
 	return nil
+}
+
+func sortedNames(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

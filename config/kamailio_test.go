@@ -43,3 +43,35 @@ kamailio:
 		}
 	}
 }
+
+// TestKamailioStatTypes: stat_types maps group.name to counter, gauge or untyped; anything else is
+// an error at the instance's line.
+func TestKamailioStatTypes(t *testing.T) {
+	env := func(string) (string, bool) { return "", false }
+	cfg, err := Parse("k.yml", []byte(`
+kamailio:
+  - name: k1
+    stat_types: {script.inflight_bytes: gauge, billing.cdrs_written: counter, script.odd: untyped}
+`), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.Kamailio[0].StatTypes
+	if got["script.inflight_bytes"] != "gauge" || got["billing.cdrs_written"] != "counter" || got["script.odd"] != "untyped" {
+		t.Errorf("stat_types: %v", got)
+	}
+	_, err = Parse("k.yml", []byte(`
+kamailio:
+  - name: k1
+  - name: k2
+    stat_types:
+      script.calls: histogram
+      nodot: gauge
+      .x: gauge
+`), env)
+	for _, want := range []string{`k.yml:4: kamailio[1]: stat_types: script.calls: type "histogram"`, `stat_types: "nodot": want`, `stat_types: ".x": want`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %q", err, want)
+		}
+	}
+}

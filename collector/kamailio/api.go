@@ -30,13 +30,16 @@ type Options struct {
 	DispatcherSets map[int]string
 	// CustomMetricsURL is xhttp_prom's /metrics URL to merge ("" = none).
 	CustomMetricsURL string
+	// StatTypes types statistics exported under a name of their own
+	// ("script.calls" → counter); see stat_types.go.
+	StatTypes map[string]prometheus.ValueType
 }
 
 // Scrapers returns every Kamailio collector with the options of one
 // instance; filter them with source.Enabled.
 func Scrapers(o Options) []source.Scraper[RPC] {
 	return []source.Scraper[RPC]{
-		&statsFetch{},
+		newStatsFetch(o.StatTypes),
 		&tmStats{},
 		&slStats{},
 		&coreShmmem{},
@@ -187,8 +190,13 @@ func (h quietHandler) WithGroup(n string) slog.Handler { return quietHandler{h.H
 func newDesc(subsystem, name, help string, labels ...string) *prometheus.Desc {
 	fq := prometheus.BuildFQName(Namespace, subsystem, name)
 	reserved[fq] = true
-	return prometheus.NewDesc(fq, help, labels, nil)
+	d := prometheus.NewDesc(fq, help, labels, nil)
+	staticNames[d] = fq
+	return d
 }
+
+// staticNames are the names of the families newDesc made (filled at init).
+var staticNames = map[*prometheus.Desc]string{}
 
 func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
 	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)

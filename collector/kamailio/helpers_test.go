@@ -123,3 +123,14 @@ func expect(t *testing.T, exposition string, want map[string]string) {
 		}
 	}
 }
+
+// countLines counts the lines of s that contain sub.
+func countLines(s, sub string) int {
+	n := 0
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			n++
+		}
+	}
+	return n
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,6 +50,7 @@ func NewInstance(cfg config.Kamailio, scrapers []source.Scraper[RPC], logger *sl
 		// Options come from a validated config: a programming error.
 		panic(fmt.Sprintf("kamailio %s: %v", cfg.Name, err))
 	}
+	warnFixedTypes(cfg, logger)
 	scrapers = configure(scrapers)
 	i := &Instance{cfg: cfg, client: client}
 	i.coll = &source.Collector[RPC]{
@@ -62,8 +64,35 @@ func NewInstance(cfg config.Kamailio, scrapers []source.Scraper[RPC], logger *sl
 }
 
 // OptionsOf returns the collector options of a configured instance.
+// Its stat_types must be valid (config validates them); an invalid type
+// is left out.
 func OptionsOf(cfg config.Kamailio) Options {
-	return Options{DlgProfiles: cfg.DlgProfiles, DispatcherSets: cfg.DispatcherSets, CustomMetricsURL: cfg.CustomMetricsURL}
+	o := Options{DlgProfiles: cfg.DlgProfiles, DispatcherSets: cfg.DispatcherSets, CustomMetricsURL: cfg.CustomMetricsURL}
+	for name, s := range cfg.StatTypes {
+		if t, err := ParseStatType(s); err == nil {
+			if o.StatTypes == nil {
+				o.StatTypes = map[string]prometheus.ValueType{}
+			}
+			o.StatTypes[name] = t
+		}
+	}
+	return o
+}
+
+// warnFixedTypes logs, once at start, each stat_types entry for a
+// statistic whose family and type come from Kamailio's source.
+func warnFixedTypes(cfg config.Kamailio, logger *slog.Logger) {
+	names := make([]string, 0, len(cfg.StatTypes))
+	for n := range cfg.StatTypes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if t, ok := fixedType(n); ok {
+			logger.Warn("kamailio stat_types entry ignored: this statistic is exported in a family typed from Kamailio's source",
+				"instance", cfg.Name, "statistic", n, "stat_types", cfg.StatTypes[n], "type", typeName(t))
+		}
+	}
 }
 
 // Client is the instance's BINRPC client.

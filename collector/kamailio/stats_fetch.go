@@ -10,8 +10,11 @@ import (
 
 // stats.fetch all: every statistic of every module, one family per meaning.
 // Names are seed 003's where it had one (kamailio_core_rcv_request_total…),
-// fixed where it broke a rule; counters and gauges as Kamailio keeps them
-// (a statistic flagged no-reset, like active_dialogs, is a gauge).
+// fixed where it broke a rule. Kamailio sends no types: each family below
+// is a counter or a gauge by how its module updates it (the source named
+// in docs/kamailio.md), not by a flag or a name; statistics of the script
+// and of modules outside stat_types.go's table are untyped unless the
+// instance's stat_types types them.
 var (
 	sfCoreRequest = newDesc("core", "request_total",
 		"Requests received (rcv), forwarded (fwd), dropped (drop) or failed (err) (stats.fetch core.*_requests). Seed 003: same name.", "method")
@@ -83,8 +86,18 @@ var (
 
 // statsFetch runs `stats.fetch all`.
 type statsFetch struct {
-	mu      sync.Mutex
-	dynamic map[string]*prometheus.Desc // generic and scripted families
+	// types are the instance's stat_types: "group.name" → type, for the
+	// statistics exported under a name of their own.
+	types map[string]prometheus.ValueType
+
+	mu    sync.RWMutex
+	cache map[string]stat   // by statistic name ("group.name"), classified once
+	owner map[string]string // family + label values → the statistic that took it
+	ndyn  int               // families built from statistic names
+}
+
+func newStatsFetch(types map[string]prometheus.ValueType) *statsFetch {
+	return &statsFetch{types: types}
 }
 
 func (*statsFetch) Name() string { return "stats.fetch" }
@@ -93,12 +106,15 @@ func (*statsFetch) Help() string {
 }
 func (*statsFetch) Default() bool { return true }
 
-// Stat is one classified statistic.
-type Stat struct {
-	Desc   *prometheus.Desc
-	Type   prometheus.ValueType
-	Value  float64
-	Labels []string
+// stat is how one statistic is exported.
+type stat struct {
+	desc    *prometheus.Desc
+	fq      string // the family's name
+	typ     prometheus.ValueType
+	labels  []string
+	scale   float64 // the value times scale (0: as is)
+	skip    bool    // not exported (a second statistic for a taken series, or over the bound)
+	dynamic bool    // a family named after the statistic (script, other modules)
 }
 
 func (s *statsFetch) Scrape(ctx context.Context, rpc RPC, ch chan<- prometheus.Metric) error {
@@ -110,37 +126,95 @@ func (s *statsFetch) Scrape(ctx context.Context, rpc RPC, ch chan<- prometheus.M
 	if st.Type() != 3 { // struct
 		return badReply("stats.fetch", "no struct")
 	}
-	seen := make(map[string]bool)
 	for item := range st.Items() {
 		v, ok := item.Float()
 		if !ok {
 			continue
 		}
-		m, ok := s.classify(item.Name(), v)
-		if !ok {
+		m := s.lookup(item.Name())
+		if m.skip {
 			continue
 		}
-		key := m.Desc.String() + strings.Join(m.Labels, "\xff")
-		if seen[key] {
-			continue // two statistics sanitised to one name: keep the first
+		if m.scale != 0 {
+			v *= m.scale
 		}
-		seen[key] = true
-		ch <- prometheus.MustNewConstMetric(m.Desc, m.Type, m.Value, m.Labels...)
+		ch <- prometheus.MustNewConstMetric(m.desc, m.typ, v, m.labels...)
 	}
 	return nil
 }
 
+// maxStats bounds the statistic names remembered (and so the families
+// built from them).
+const maxStats = 8192
+
+// lookup returns how the statistic full is exported, classifying it the
+// first time it is seen. Two statistics that land on one series (names
+// that sanitise alike) export the first one seen only.
+func (s *statsFetch) lookup(full string) stat {
+	s.mu.RLock()
+	m, ok := s.cache[full]
+	s.mu.RUnlock()
+	if ok {
+		return m
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.cache[full]; ok {
+		return m
+	}
+	if s.cache == nil {
+		s.cache, s.owner = map[string]stat{}, map[string]string{}
+	}
+	if len(s.cache) >= maxStats {
+		return stat{skip: true}
+	}
+	m, ok = s.classify(full)
+	if !ok || m.dynamic && s.ndyn >= maxDynamic {
+		m = stat{skip: true}
+	} else {
+		if m.fq == "" {
+			m.fq = staticNames[m.desc]
+		}
+		key := m.fq + "\xfe" + strings.Join(m.labels, "\xff")
+		if o, taken := s.owner[key]; taken && o != full {
+			m = stat{skip: true}
+		} else {
+			s.owner[key] = full
+			if m.dynamic {
+				s.ndyn++
+			}
+		}
+	}
+	s.cache[full] = m
+	return m
+}
+
+// fixedType reports the type of a statistic exported in a family of its
+// own kind (the tables of docs/kamailio.md), whose type stat_types cannot
+// change; ok is false for the statistics exported under their own name.
+func fixedType(full string) (t prometheus.ValueType, ok bool) {
+	m, ok := (&statsFetch{}).classify(full)
+	if !ok || m.dynamic {
+		return 0, false
+	}
+	return m.typ, true
+}
+
 // classify maps one "group.name" statistic to its family.
-func (s *statsFetch) classify(full string, v float64) (Stat, bool) {
+func (s *statsFetch) classify(full string) (stat, bool) {
 	group, name, ok := strings.Cut(full, ".")
 	if !ok || name == "" {
-		return Stat{}, false
+		return stat{}, false
 	}
-	c := func(d *prometheus.Desc, l ...string) (Stat, bool) {
-		return Stat{Desc: d, Type: prometheus.CounterValue, Value: v, Labels: l}, true
+	c := func(d *prometheus.Desc, l ...string) (stat, bool) {
+		return stat{desc: d, typ: prometheus.CounterValue, labels: l}, true
 	}
-	g := func(d *prometheus.Desc, l ...string) (Stat, bool) {
-		return Stat{Desc: d, Type: prometheus.GaugeValue, Value: v, Labels: l}, true
+	g := func(d *prometheus.Desc, l ...string) (stat, bool) {
+		return stat{desc: d, typ: prometheus.GaugeValue, labels: l}, true
+	}
+	// registrar's ranges are percent (registrar.c:909-914, cfg 0..100)
+	pct := func(d *prometheus.Desc) (stat, bool) {
+		return stat{desc: d, typ: prometheus.GaugeValue, scale: 0.01}, true
 	}
 	switch group {
 	case "core":
@@ -238,11 +312,9 @@ func (s *statsFetch) classify(full string, v float64) (Stat, bool) {
 		case "max_expires":
 			return g(sfRegMaxExpires)
 		case "default_expires_range":
-			v /= 100
-			return g(sfRegDefaultRange)
+			return pct(sfRegDefaultRange)
 		case "expires_range":
-			v /= 100
-			return g(sfRegRange)
+			return pct(sfRegRange)
 		case "max_contacts":
 			return g(sfRegMaxContacts)
 		}
@@ -260,52 +332,31 @@ func (s *statsFetch) classify(full string, v float64) (Stat, bool) {
 			return c(sfULExpired, d)
 		}
 	case "script":
-		return s.scripted(name, v)
+		return s.named(full, "kamailio_"+sanitize(name), "kamailio_script_"+sanitize(name))
 	}
-	return s.generic(group, name, v)
+	return s.named(full, "kamailio_"+sanitize(group)+"_"+sanitize(name), "kamailio_stats_"+sanitize(group)+"_"+sanitize(name))
 }
 
-// scripted follows seed 003's rule for the statistics module's variables:
-// kamailio_<name in lower case>; a name ending in _total, _seconds or
-// _bytes is a counter, any other a gauge.
-func (s *statsFetch) scripted(name string, v float64) (Stat, bool) {
-	fq := "kamailio_" + sanitize(name)
+// named exports a statistic under a family of its own: fq, or alt when
+// this exporter uses fq itself. Its type is the instance's stat_types
+// entry, else the one upstream's source gives it (knownStats), else none
+// (untyped). A counter's name ends in _total.
+func (s *statsFetch) named(full, fq, alt string) (stat, bool) {
+	t, why := prometheus.UntypedValue, "untyped: Kamailio does not say whether it is a counter or a gauge; set it in the instance's stat_types"
+	if k, ok := knownStats[full]; ok {
+		t, why = k.typ, typeName(k.typ)+" by its Kamailio source, "+k.src
+	}
+	if o, ok := s.types[full]; ok {
+		t, why = o, typeName(o)+" by the instance's stat_types"
+	}
+	if t == prometheus.CounterValue && !strings.HasSuffix(fq, "_total") {
+		fq, alt = fq+"_total", alt+"_total"
+	}
 	if reserved[fq] {
-		fq = "kamailio_script_" + sanitize(name)
+		fq = alt
 	}
-	return s.dynamicStat(fq, "Scripted statistic "+name+" (stats.fetch script."+name+"; counter when named *_total, *_seconds or *_bytes). Seed 003: same name and rule.", v)
-}
-
-// generic exports a statistic of a module this exporter does not know by
-// name: kamailio_<group>_<name>, typed by the same suffix rule.
-func (s *statsFetch) generic(group, name string, v float64) (Stat, bool) {
-	fq := "kamailio_" + sanitize(group) + "_" + sanitize(name)
-	if reserved[fq] {
-		fq = "kamailio_stats_" + sanitize(group) + "_" + sanitize(name)
-	}
-	return s.dynamicStat(fq, "Kamailio statistic "+group+"."+name+" (stats.fetch; counter when named *_total, *_seconds or *_bytes). New; not in seed 003.", v)
-}
-
-func (s *statsFetch) dynamicStat(fq, help string, v float64) (Stat, bool) {
-	s.mu.Lock()
-	if s.dynamic == nil {
-		s.dynamic = map[string]*prometheus.Desc{}
-	}
-	d, ok := s.dynamic[fq]
-	if !ok {
-		if len(s.dynamic) >= maxDynamic {
-			s.mu.Unlock()
-			return Stat{}, false
-		}
-		d = prometheus.NewDesc(fq, help, nil, nil)
-		s.dynamic[fq] = d
-	}
-	s.mu.Unlock()
-	t := prometheus.GaugeValue
-	if strings.HasSuffix(fq, "_total") || strings.HasSuffix(fq, "_seconds") || strings.HasSuffix(fq, "_bytes") {
-		t = prometheus.CounterValue
-	}
-	return Stat{Desc: d, Type: t, Value: v}, true
+	d := prometheus.NewDesc(fq, "Kamailio statistic "+full+" (stats.fetch all); "+why+".", nil, nil)
+	return stat{desc: d, fq: fq, typ: t, dynamic: true}, true
 }
 
 // maxDynamic bounds the families built from statistic names.
