@@ -25,6 +25,7 @@ type Config struct {
 	Asterisk   []Asterisk        `yaml:"asterisk"`
 	ViciDial   []ViciDial        `yaml:"vicidial"`
 	Fail2ban   []Fail2ban        `yaml:"fail2ban"`
+	RTPEngine  []RTPEngine       `yaml:"rtpengine"`
 	Modules    map[string]Module `yaml:"modules"`
 
 	// Call quality (event-driven FreeSWITCH path): see quality.go.

@@ -31,6 +31,7 @@ func (c *Config) applyDefaults() {
 	c.defaultsAsterisk()
 	c.defaultsViciDial()
 	c.defaultsFail2ban()
+	c.defaultsRTPEngine()
 	c.defaultsQuality()
 	c.defaultsHA()
 	for k, m := range c.Modules {
@@ -60,6 +61,7 @@ func (c *Config) validate() error {
 	c.validateAsterisk(bad)
 	c.validateViciDial(bad)
 	c.validateFail2ban(bad)
+	c.validateRTPEngine(bad)
 	c.validateQuality(bad)
 	c.validateHA(bad)
 	for name, m := range c.Modules {

@@ -279,4 +279,3 @@ func sortStrings(s []string) {
 		}
 	}
 }
-
