@@ -1,0 +1,5 @@
+package outcome
+
+type asteriskState struct{}
+
+func (s *asteriskState) init() {}
