@@ -2,6 +2,7 @@ package kamailio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -38,8 +39,9 @@ type Options struct {
 // Scrapers returns every Kamailio collector with the options of one
 // instance; filter them with source.Enabled.
 func Scrapers(o Options) []source.Scraper[RPC] {
+	sf := newStatsFetch(o.StatTypes)
 	return []source.Scraper[RPC]{
-		newStatsFetch(o.StatTypes),
+		sf,
 		&tmStats{},
 		&slStats{},
 		&coreShmmem{},
@@ -53,7 +55,7 @@ func Scrapers(o Options) []source.Scraper[RPC] {
 		&htable{},
 		&rtpengineShow{},
 		&tls{},
-		newXHTTPProm(o.CustomMetricsURL),
+		newXHTTPProm(o.CustomMetricsURL, sf),
 	}
 }
 
@@ -78,6 +80,18 @@ type overlapper interface {
 // no call (its numbers all come from another enabled collector, or it has
 // nothing to fetch): it is left out, so it cannot count as a success.
 type idler interface{ idle() bool }
+
+// logger is a scraper that logs some conditions once (not per scrape).
+type logger interface{ setLogger(*slog.Logger) }
+
+// setLoggers gives the scrapers that log their logger.
+func setLoggers(scrapers []source.Scraper[RPC], l *slog.Logger) {
+	for _, s := range scrapers {
+		if x, ok := s.(logger); ok {
+			x.setLogger(l)
+		}
+	}
+}
 
 // configure tells each scraper which collectors run beside it and drops
 // the idle ones.
@@ -129,6 +143,9 @@ type gate struct {
 }
 
 func (g *gate) Scrape(ctx context.Context, rpc RPC, ch chan<- prometheus.Metric) error {
+	if _, after := g.Scraper.(afterRPC); !after {
+		defer rpcDone(ctx)
+	}
 	g.mu.Lock()
 	if g.off && g.gen() == g.offGen {
 		err := &disabledError{g.Name(), g.method}
@@ -167,7 +184,8 @@ func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
 	r.Attrs(func(a slog.Attr) bool {
 		if e, ok := a.Value.Any().(error); ok {
 			var d *disabledError
-			if asDisabled(e, &d) {
+			var l *loggedError
+			if asDisabled(e, &d) || errors.As(e, &l) {
 				quiet = true
 				return false
 			}

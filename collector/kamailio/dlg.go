@@ -3,11 +3,13 @@ package kamailio
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/voip-exporter/voip_exporter/binrpc"
+	"github.com/voip-exporter/voip_exporter/source"
 )
 
 var (
@@ -23,16 +25,31 @@ var (
 		"Dialogs in any of the states above (dlg.stats_active all). Seed 003: same name.")
 	dlgProfile = newDesc("dlg_profile_get_size", "dialog",
 		"Dialogs now in a dialog profile named in the instance's dlg_profiles (dlg.profile_get_size). Seed 003: same name.", "profile")
+	dlgProfileErrors = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "kamailio", "dlg_profile_errors_total"),
+		"Scrapes in which dlg.profile_get_size failed for a profile of the instance's dlg_profiles (404: not declared in Kamailio's dialog profiles_no_value/profiles_with_value).",
+		[]string{"profile"}, nil)
 )
 
 // dlg runs `dlg.stats_active` and `dlg.profile_get_size` for each
 // configured profile.
+//
+// A configured profile Kamailio does not know (fault 404 "Profile not
+// found") is said three ways: one log line per profile (with the hint),
+// collector_success 0 on every scrape while it is missing (the collector
+// did not export what it was configured to), and
+// voip_exporter_kamailio_dlg_profile_errors_total{profile} counting the
+// scrapes it failed in.
 type dlg struct {
 	profiles []string
+	log      *slog.Logger
 
 	mu     sync.Mutex
 	warned map[string]bool
+	errs   map[string]uint64
 }
+
+func (d *dlg) setLogger(l *slog.Logger) { d.log = l }
 
 func (*dlg) Name() string { return "dlg" }
 func (*dlg) Help() string {
@@ -80,29 +97,34 @@ func (d *dlg) Scrape(ctx context.Context, rpc RPC, ch chan<- prometheus.Metric) 
 	gauge(ch, dlgOngoing, f("ongoing"))
 	gauge(ch, dlgAll, f("all"))
 	var firstErr error
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.errs == nil {
+		d.errs, d.warned = map[string]uint64{}, map[string]bool{}
+	}
 	for i, p := range d.profiles {
-		if err := res[i].err; err != nil {
-			var fl *binrpc.Fault
-			if asFault(err, &fl) && fl.Code == 404 {
-				// "Profile not found": a configuration mismatch, said once.
-				d.mu.Lock()
-				if d.warned == nil {
-					d.warned = map[string]bool{}
-				}
-				first := !d.warned[p]
-				d.warned[p] = true
-				d.mu.Unlock()
-				if first {
-					firstErr = fmt.Errorf("dialog profile %q: %w (is it declared in Kamailio's dialog profiles_with_value/profiles_no_value?)", p, err)
-				}
-				continue
-			}
-			if firstErr == nil {
-				firstErr = err
-			}
+		err := res[i].err
+		if err == nil {
+			gauge(ch, dlgProfile, res[i].n, p)
 			continue
 		}
-		gauge(ch, dlgProfile, res[i].n, p)
+		d.errs[p]++
+		var fl *binrpc.Fault
+		if asFault(err, &fl) && fl.Code == 404 {
+			// "Profile not found": a configuration mismatch, logged once
+			if !d.warned[p] && d.log != nil {
+				d.log.Warn("kamailio dialog profile not found: it is not exported until Kamailio declares it (dialog profiles_no_value/profiles_with_value)",
+					"profile", p, "fault", fl.Message)
+			}
+			d.warned[p] = true
+			err = &loggedError{fmt.Errorf("dialog profile %q: %w", p, err)}
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	for _, p := range d.profiles {
+		counter(ch, dlgProfileErrors, float64(d.errs[p]), p)
 	}
 	return firstErr
 }

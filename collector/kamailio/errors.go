@@ -11,6 +11,13 @@ import (
 func asFault(err error, f **binrpc.Fault) bool     { return errors.As(err, f) }
 func asDisabled(err error, d **disabledError) bool { return errors.As(err, d) }
 
+// loggedError is a collector's error it has logged once itself: the
+// per-scrape "collector failed" record is left out for it.
+type loggedError struct{ err error }
+
+func (e *loggedError) Error() string { return e.err.Error() }
+func (e *loggedError) Unwrap() error { return e.err }
+
 // badReply reports a reply without the shape the method always has.
 func badReply(method, format string, a ...any) error {
 	return fmt.Errorf("%s: unexpected reply: %s", method, fmt.Sprintf(format, a...))

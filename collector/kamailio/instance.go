@@ -52,6 +52,7 @@ func NewInstance(cfg config.Kamailio, scrapers []source.Scraper[RPC], logger *sl
 	}
 	warnFixedTypes(cfg, logger)
 	scrapers = configure(scrapers)
+	setLoggers(scrapers, logger)
 	i := &Instance{cfg: cfg, client: client}
 	i.coll = &source.Collector[RPC]{
 		Source:   Namespace,
@@ -126,7 +127,7 @@ func (i *Instance) ready() error {
 
 // Collect implements source.Instance.
 func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
-	_ = i.coll.Collect(ctx, ch)
+	_ = i.coll.Collect(withOrder(ctx, i.coll.Scrapers), ch)
 	st := i.client.Status()
 	s := i.client.Stats()
 	source.SendConnection(ch, Namespace, source.Connection{Up: st.Connected, Reconnects: s.Reconnects, ConnectFailures: s.DialFailures})

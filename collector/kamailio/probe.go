@@ -16,10 +16,14 @@ import (
 // collection, with the module's timeout.
 func NewProbe(target string, module config.Module, scrapers []source.Scraper[RPC], logger *slog.Logger) *source.Probe[RPC] {
 	one := func() uint64 { return 1 }
+	scrapers = configure(scrapers)
+	setLoggers(scrapers, logger)
+	gated := gateAll(scrapers, one, logger)
 	return &source.Probe[RPC]{
 		Kind: Namespace, Target: target, Deadline: module.Timeout,
-		Scrapers: gateAll(configure(scrapers), one, logger),
-		Logger:   slog.New(quietHandler{logger.Handler()}),
+		Scrapers:      gated,
+		ScrapeContext: func(ctx context.Context) context.Context { return withOrder(ctx, gated) },
+		Logger:        slog.New(quietHandler{logger.Handler()}),
 		Connect: func(ctx context.Context) (RPC, func(), func(chan<- prometheus.Metric), error) {
 			conn, err := binrpc.Dial(ctx, target, binrpc.Options{DialTimeout: module.Timeout, CallTimeout: module.Timeout})
 			if err != nil {

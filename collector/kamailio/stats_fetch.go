@@ -93,6 +93,7 @@ type statsFetch struct {
 	mu    sync.RWMutex
 	cache map[string]stat   // by statistic name ("group.name"), classified once
 	owner map[string]string // family + label values → the statistic that took it
+	fams  map[string]bool   // the families exported
 	ndyn  int               // families built from statistic names
 }
 
@@ -163,7 +164,7 @@ func (s *statsFetch) lookup(full string) stat {
 		return m
 	}
 	if s.cache == nil {
-		s.cache, s.owner = map[string]stat{}, map[string]string{}
+		s.cache, s.owner, s.fams = map[string]stat{}, map[string]string{}, map[string]bool{}
 	}
 	if len(s.cache) >= maxStats {
 		return stat{skip: true}
@@ -180,6 +181,7 @@ func (s *statsFetch) lookup(full string) stat {
 			m = stat{skip: true}
 		} else {
 			s.owner[key] = full
+			s.fams[m.fq] = true
 			if m.dynamic {
 				s.ndyn++
 			}
@@ -187,6 +189,14 @@ func (s *statsFetch) lookup(full string) stat {
 	}
 	s.cache[full] = m
 	return m
+}
+
+// hasFamily reports whether a statistic of this instance was exported as
+// family fq.
+func (s *statsFetch) hasFamily(fq string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.fams[fq]
 }
 
 // fixedType reports the type of a statistic exported in a family of its

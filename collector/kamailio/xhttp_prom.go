@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"sort"
@@ -27,17 +28,36 @@ const maxPromBytes = 8 << 20
 // name: *_total is a counter, *_bucket/_sum/_count groups are histograms,
 // anything else a gauge. Its millisecond timestamps are dropped (the
 // values are current at scrape time).
+//
+// Each number once, by rule:
+//   - Kamailio's internal statistics, which xhttp_prom prints after its
+//     user-defined metrics when xhttp_prom_stats is set (prom.c
+//     prom_stats_get: "# Kamailio whole internal statistics", or "# Kamailio
+//     statistics for …", then kamailio_<group>_<name> per counter), are the
+//     counters stats.fetch reads: while stats.fetch is on, they are left out;
+//     with it off they are merged, untyped (Kamailio gives no type).
+//   - A user-defined family whose name one of this exporter's families has
+//     (its own, or one stats.fetch exported for this instance) is left out:
+//     the exporter's wins. That is logged once per name, not per scrape.
 type xhttpProm struct {
+	covered
 	url    string
 	client *http.Client
+	sf     *statsFetch // whose families win
+	log    *slog.Logger
 
-	mu    sync.Mutex
-	descs map[string]*prometheus.Desc
+	mu     sync.Mutex
+	descs  map[string]*prometheus.Desc
+	warned map[string]bool
 }
 
-func newXHTTPProm(url string) *xhttpProm {
-	return &xhttpProm{url: url, client: &http.Client{}, descs: map[string]*prometheus.Desc{}}
+func newXHTTPProm(url string, sf *statsFetch) *xhttpProm {
+	return &xhttpProm{url: url, client: &http.Client{}, sf: sf, log: slog.New(slog.DiscardHandler),
+		descs: map[string]*prometheus.Desc{}, warned: map[string]bool{}}
 }
+
+func (x *xhttpProm) setLogger(l *slog.Logger) { x.log = l }
+func (*xhttpProm) afterRPC()                  {}
 
 func (*xhttpProm) Name() string { return "xhttp_prom" }
 func (*xhttpProm) Help() string {
@@ -50,11 +70,17 @@ type PromSample struct {
 	Name   string
 	Labels [][2]string
 	Value  float64
+	// Internal: in the section of Kamailio's internal statistics
+	// (xhttp_prom_stats), not a user-defined metric.
+	Internal bool
 }
 
 func (x *xhttpProm) Scrape(ctx context.Context, _ RPC, ch chan<- prometheus.Metric) error {
 	if x.url == "" {
 		return nil
+	}
+	if err := waitRPC(ctx); err != nil {
+		return fmt.Errorf("xhttp_prom: waiting for the BINRPC calls: %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, x.url, nil)
 	if err != nil {
@@ -90,16 +116,25 @@ func ParsePromText(b []byte) ([]PromSample, error) {
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	line := 0
+	internal := false
 	for sc.Scan() {
 		line++
 		l := strings.TrimSpace(sc.Text())
-		if l == "" || l[0] == '#' {
+		if l == "" {
+			continue
+		}
+		if l[0] == '#' {
+			// prom.c prom_stats_get: the internal statistics follow these
+			if strings.HasPrefix(l, "# Kamailio whole internal statistics") || strings.HasPrefix(l, "# Kamailio statistics for") {
+				internal = true
+			}
 			continue
 		}
 		s, err := parsePromLine(l)
 		if err != nil {
 			return nil, fmt.Errorf("xhttp_prom: line %d: %w", line, err)
 		}
+		s.Internal = internal
 		out = append(out, s)
 	}
 	return out, sc.Err()
@@ -192,8 +227,12 @@ func (x *xhttpProm) emit(samples []PromSample, ch chan<- prometheus.Metric) {
 			isHist[base] = true
 		}
 	}
+	statsFetchOn := x.has("stats.fetch")
 	for _, s := range samples {
-		if reserved[s.Name] {
+		if s.Internal && statsFetchOn {
+			continue // stats.fetch has it
+		}
+		if x.taken(s.Name) {
 			continue
 		}
 		base, part := s.Name, ""
@@ -203,7 +242,7 @@ func (x *xhttpProm) emit(samples []PromSample, ch chan<- prometheus.Metric) {
 			}
 		}
 		if part != "" {
-			if reserved[base] {
+			if x.taken(base) {
 				continue
 			}
 			var names, values []string
@@ -243,7 +282,10 @@ func (x *xhttpProm) emit(samples []PromSample, ch chan<- prometheus.Metric) {
 		}
 		d := x.desc(s.Name, names)
 		t := prometheus.GaugeValue
-		if strings.HasSuffix(s.Name, "_total") {
+		switch {
+		case s.Internal:
+			t = prometheus.UntypedValue
+		case strings.HasSuffix(s.Name, "_total"):
 			t = prometheus.CounterValue
 		}
 		if m, err := prometheus.NewConstMetric(d, t, s.Value, values...); err == nil {
@@ -266,6 +308,25 @@ func (x *xhttpProm) emit(samples []PromSample, ch chan<- prometheus.Metric) {
 			}
 		}
 	}
+}
+
+// taken reports whether family name is this exporter's own or one
+// stats.fetch exported for the instance (its first time logged).
+func (x *xhttpProm) taken(name string) bool {
+	if !reserved[name] && (x.sf == nil || !x.sf.hasFamily(name)) {
+		return false
+	}
+	x.mu.Lock()
+	first := !x.warned[name] && len(x.warned) < maxDynamic
+	if first {
+		x.warned[name] = true
+	}
+	x.mu.Unlock()
+	if first {
+		x.log.Warn("xhttp_prom family left out: the exporter exports a family of that name itself (rename the xhttp_prom metric to merge it)",
+			"family", name)
+	}
+	return true
 }
 
 func hasLabel(ls [][2]string, name string) bool {
