@@ -75,10 +75,21 @@ func scrape(t testing.TB, insts ...source.Instance) series {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
-	return get(t, hs.URL+"/metrics")
+	text := getText(t, hs.URL+"/metrics")
+	lastScrape = text
+	return parseText(t, text)
 }
 
+// lastScrape is the exposition text of the last scrape, for the metric
+// reference.
+var lastScrape string
+
 func get(t testing.TB, url string) series {
+	t.Helper()
+	return parseText(t, getText(t, url))
+}
+
+func getText(t testing.TB, url string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -92,7 +103,50 @@ func get(t testing.TB, url string) series {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("GET %s: %d %v\n%s", url, resp.StatusCode, err, b)
 	}
-	return parseText(t, string(b))
+	return string(b)
+}
+
+// metricsDoc renders the metric reference of docs/metrics-*.md (the format
+// of e2e/demo_test.go renderMetricsDoc, which e2e/kit_test.go reads to check
+// dashboard and alert queries) from one exposition, keeping the families
+// keep accepts.
+func metricsDoc(t testing.TB, exposition, from string, keep func(string) bool) string {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(exposition))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range fams {
+		if keep(n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("# Metric reference\n\nGenerated from " + from + "; do not edit by hand.\n")
+	b.WriteString("Every series of an instance also carries `server`. Go runtime (`go_*`) and process (`process_*`) metrics are left out.\n\n")
+	b.WriteString("| metric | type | labels | help |\n|---|---|---|---|\n")
+	for _, n := range names {
+		f := fams[n]
+		labels := map[string]bool{}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() != "server" {
+					labels[l.GetName()] = true
+				}
+			}
+		}
+		ls := make([]string, 0, len(labels))
+		for l := range labels {
+			ls = append(ls, l)
+		}
+		sort.Strings(ls)
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", n, strings.ToLower(f.GetType().String()),
+			strings.Join(ls, ", "), strings.ReplaceAll(f.GetHelp(), "|", `\|`))
+	}
+	return b.String()
 }
 
 // want checks each series' value.

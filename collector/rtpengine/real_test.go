@@ -3,6 +3,7 @@ package rtpengine
 import (
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -223,6 +224,20 @@ func TestRealRTPEngine(t *testing.T) {
 		t.Errorf("call duration total %v, want > 0", d)
 	}
 	sameAsOwnEndpoint(t, e, done)
+
+	// The metric reference, from this scrape (UPDATE_METRICS_DOC=1 rewrites it).
+	const docPath = "../../docs/metrics-rtpengine.md"
+	doc := metricsDoc(t, lastScrape, "a scrape of a real rtpengine after real calls (`collector/rtpengine/real_test.go`)",
+		func(n string) bool {
+			return strings.HasPrefix(n, "rtpengine_") || strings.HasPrefix(n, "voip_exporter_ng_")
+		})
+	if os.Getenv("UPDATE_METRICS_DOC") != "" {
+		if err := os.WriteFile(docPath, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if have, err := os.ReadFile(docPath); err != nil || string(have) != doc {
+		t.Errorf("%s is stale: run `UPDATE_METRICS_DOC=1 go test ./collector/rtpengine` and commit it (err=%v)", docPath, err)
+	}
 }
 
 // sameAsOwnEndpoint compares every series we export under one of
