@@ -14,7 +14,7 @@ LDFLAGS    = -s -w \
 LISTEN    ?= 127.0.0.1:19060
 FUZZTIME  ?= 20s
 
-.PHONY: all build run test test-deps lint vet fmt-check bench fuzz release clean
+.PHONY: all build run test test-time test-deps lint vet fmt-check bench fuzz release clean
 
 all: build
 
@@ -28,6 +28,10 @@ run: build
 ## test: install what the tests need from Debian, then vet, format-check and run every test
 test: test-deps lint
 	$(GO) test -race -count=1 -timeout 12m ./...
+
+## test-time: the suite under faketime at other dates (a year's last seconds, 28 February, 2030) and zones
+test-time: test-deps
+	./scripts/test-time.sh
 
 test-deps:
 	./scripts/test-deps.sh

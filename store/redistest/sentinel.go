@@ -52,6 +52,7 @@ sentinel parallel-syncs %s 1
 	}
 	g := &Group{Primary: primary, Replica: replica, SentinelAddr: "127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{})}
 	g.sentinel = exec.Command(bin, conf, "--loglevel", "warning")
+	g.sentinel.Env = withoutFaketime(os.Environ())
 	if err := g.sentinel.Start(); err != nil {
 		tb.Fatal(err)
 	}

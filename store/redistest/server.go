@@ -4,8 +4,10 @@ package redistest
 
 import (
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -29,6 +31,21 @@ func Start(tb testing.TB, extra ...string) *Server {
 	s.Restart()
 	tb.Cleanup(s.Kill)
 	return s
+}
+
+// withoutFaketime drops libfaketime's preload (make test-time): redis-server
+// cannot start under it (its jemalloc reads the clock while libfaketime is
+// initialising: "Unexpected recursive calls to clock_gettime()"), so Redis
+// keeps the real clock while the Go code runs at the faked date — which also
+// checks that nothing compares the agents' wall clock with Redis's.
+func withoutFaketime(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "LD_PRELOAD=") || !strings.Contains(kv, "faketime") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func freePort(tb testing.TB) int {
@@ -56,6 +73,7 @@ func (s *Server) Restart() {
 	args := append([]string{"--save", "", "--appendonly", "no", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--dir", s.dir, "--protected-mode", "yes", "--loglevel", "warning"}, s.extra...)
 	cmd := exec.Command(bin, args...)
+	cmd.Env = withoutFaketime(os.Environ())
 	done := make(chan struct{})
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatal(err)
