@@ -2,8 +2,12 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,7 +29,8 @@ type Options struct {
 	Self  prometheus.Gatherer
 	Probe ProbeFunc
 	// Landing describes the landing page (served at "/" when no status page
-	// is wanted: StatusPage false).
+	// is wanted: StatusPage false); it links to the metrics path, /health,
+	// /ready, then Landing.Links.
 	Landing web.LandingConfig
 	// StatusPage serves the status page at "/": targets and live calls.
 	StatusPage bool
@@ -39,7 +44,16 @@ type Options struct {
 	MaxRequestsInFlight int
 	// Agent describes this agent's place in an HA group for /health (nil: not in one).
 	Agent func() *AgentView
+	// MetricsPath is where /metrics is served (--web.telemetry-path; default DefaultMetricsPath). The
+	// status page and the landing page link to it.
+	MetricsPath string
 }
+
+// DefaultMetricsPath is the metrics path unless Options.MetricsPath says otherwise.
+const DefaultMetricsPath = "/metrics"
+
+// fixedPaths are the other endpoints; the metrics path may not take one of them.
+var fixedPaths = []string{"/", "/probe", "/health", "/ready"}
 
 // AgentView is an HA agent's summary on /health.
 type AgentView struct {
@@ -66,21 +80,41 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.MetricsPath == "" {
+		opts.MetricsPath = DefaultMetricsPath
+	}
+	if err := checkMetricsPath(opts.MetricsPath); err != nil {
+		return nil, err
+	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), instances: opts.Instances}
-	s.mux.Handle("/metrics", s.limit(http.HandlerFunc(s.serveMetrics)))
+	s.mux.Handle(opts.MetricsPath, s.limit(http.HandlerFunc(s.serveMetrics)))
 	s.mux.Handle("/probe", s.limit(http.HandlerFunc(s.serveProbe)))
 	s.mux.HandleFunc("/health", s.serveHealth)
 	s.mux.HandleFunc("/ready", s.serveReady)
 	if opts.StatusPage {
 		s.mux.HandleFunc("/", s.serveStatus)
 	} else if opts.Landing.Name != "" {
-		lp, err := web.NewLandingPage(opts.Landing)
+		lc := opts.Landing
+		lc.Links = append([]web.LandingLinks{{Address: opts.MetricsPath, Text: "Metrics"},
+			{Address: "/health", Text: "Health (JSON per instance)"}, {Address: "/ready", Text: "Readiness"}}, lc.Links...)
+		lp, err := web.NewLandingPage(lc)
 		if err != nil {
 			return nil, err
 		}
 		s.mux.Handle("/", lp)
 	}
 	return s, nil
+}
+
+// checkMetricsPath accepts an absolute, clean URL path that is none of the other endpoints.
+func checkMetricsPath(p string) error {
+	if !strings.HasPrefix(p, "/") || path.Clean(p) != p || strings.ContainsAny(p, " ?#{}") {
+		return fmt.Errorf("web.telemetry-path %q: want an absolute clean URL path such as /metrics", p)
+	}
+	if slices.Contains(fixedPaths, p) {
+		return fmt.Errorf("web.telemetry-path %q: taken by another endpoint (%s)", p, strings.Join(fixedPaths, " "))
+	}
+	return nil
 }
 
 // Handler returns the mux.

@@ -60,7 +60,9 @@ func (f *fakeInstance) Collect(ctx context.Context, ch chan<- prometheus.Metric)
 
 func newTestServer(t *testing.T, opts Options) *httptest.Server {
 	t.Helper()
-	opts.Landing = web.LandingConfig{Name: "voip_exporter", Links: []web.LandingLinks{{Address: "/metrics", Text: "Metrics"}}}
+	if opts.Landing.Name == "" {
+		opts.Landing = web.LandingConfig{Name: "voip_exporter"}
+	}
 	s, err := New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,7 @@ type statusPage struct {
 	Calls     []CallView
 	CallCount int
 	Refresh   int
+	Metrics   string // the metrics path
 }
 
 func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +58,8 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep := s.health()
-	page := statusPage{Version: version.Info(), Now: time.Now(), Status: rep.Status, Targets: rep.Instances, Refresh: 5}
+	page := statusPage{Version: version.Info(), Now: time.Now(), Status: rep.Status, Targets: rep.Instances, Refresh: 5,
+		Metrics: s.opts.MetricsPath}
 	for _, h := range rep.Instances {
 		if h.Connected {
 			page.Up++

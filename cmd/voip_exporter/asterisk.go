@@ -9,7 +9,7 @@ import (
 
 	astcollector "github.com/voip-exporter/voip_exporter/collector/asterisk"
 	"github.com/voip-exporter/voip_exporter/config"
-	"github.com/voip-exporter/voip_exporter/ha"
+	"github.com/voip-exporter/voip_exporter/pipeline"
 	"github.com/voip-exporter/voip_exporter/source"
 )
 
@@ -23,7 +23,7 @@ func init() {
 		addFlags: func(app *kingpin.Application) {
 			toggles = source.AddCollectorFlags(app, astcollector.Namespace, astcollector.Scrapers())
 		},
-		build: func(ctx context.Context, cfg *config.Config, logger *slog.Logger) ([]source.Instance, error) {
+		buildEvents: func(ctx context.Context, cfg *config.Config, pl *pipeline.Pipeline, logger *slog.Logger) ([]source.Instance, error) {
 			var out []source.Instance
 			for _, ac := range cfg.Asterisk {
 				exts, err := config.ExpandFleet(ac.PhoneFleet.Ranges)
@@ -35,10 +35,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				if g := haGroup(cfg, logger); g != nil && inst.HasEvents() {
-					// Lease names are per source: an Asterisk and a FreeSWITCH may share a name.
-					inst.SetLease(g.m.Register("asterisk:"+ac.Name, ha.Nop{}))
-				}
+				pl.Bind(inst) // HA: its RTCP path follows a lease
 				out = append(out, inst)
 			}
 			return out, nil

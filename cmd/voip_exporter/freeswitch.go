@@ -8,6 +8,7 @@ import (
 
 	fscollector "github.com/voip-exporter/voip_exporter/collector/freeswitch"
 	"github.com/voip-exporter/voip_exporter/config"
+	"github.com/voip-exporter/voip_exporter/pipeline"
 	"github.com/voip-exporter/voip_exporter/source"
 )
 
@@ -21,30 +22,15 @@ func init() {
 		addFlags: func(app *kingpin.Application) {
 			toggles = source.AddCollectorFlags(app, fscollector.Namespace, fscollector.Scrapers())
 		},
-		build: func(ctx context.Context, cfg *config.Config, logger *slog.Logger) ([]source.Instance, error) {
-			var q *qualityRuntime
-			if len(cfg.FreeSWITCH) > 0 && cfg.Events.On() {
-				var err error
-				if q, err = newQualityRuntime(cfg, logger); err != nil {
-					return nil, err
-				}
-			}
+		buildEvents: func(ctx context.Context, cfg *config.Config, pl *pipeline.Pipeline, logger *slog.Logger) ([]source.Instance, error) {
 			var out []source.Instance
 			for _, fc := range cfg.FreeSWITCH {
-				l := logger.With("kind", "freeswitch", "server", fc.Name)
-				var opts []fscollector.Option
-				if q != nil {
-					o, err := q.option(fc.Name)
-					if err != nil {
-						q.close(ctx)
-						return nil, err
-					}
-					opts = append(opts, o)
+				opts, err := pl.FreeSWITCH(fc.Name) // the event path, when events are on
+				if err != nil {
+					return nil, err
 				}
-				inst := fscollector.NewInstance(fc, scrapers(), l, opts...)
-				if q != nil {
-					q.add(inst)
-				}
+				inst := fscollector.NewInstance(fc, scrapers(), logger.With("kind", "freeswitch", "server", fc.Name), opts...)
+				pl.Bind(inst)
 				out = append(out, inst)
 			}
 			return out, nil

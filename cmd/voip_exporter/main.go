@@ -1,5 +1,5 @@
-// Command voip_exporter exports FreeSWITCH (and, as sources are added,
-// Kamailio, Asterisk, ViciDial and fail2ban) metrics to Prometheus.
+// Command voip_exporter exports FreeSWITCH, Kamailio, Asterisk, ViciDial, fail2ban and rtpengine metrics to
+// Prometheus (and call quality to OTLP). This package is wiring only: one file per source, and main.
 package main
 
 import (
@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,11 +18,11 @@ import (
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
-	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/voip-exporter/voip_exporter/config"
 	"github.com/voip-exporter/voip_exporter/demo"
+	"github.com/voip-exporter/voip_exporter/pipeline"
 	"github.com/voip-exporter/voip_exporter/source"
 	vweb "github.com/voip-exporter/voip_exporter/web"
 )
@@ -32,13 +33,17 @@ const DefaultListenAddress = ":19060"
 
 const name = "voip_exporter"
 
+// shutdownTimeout bounds the flush at exit (leases, Redis write-back, OTLP queues).
+const shutdownTimeout = 5 * time.Second
+
 func main() {
 	app := kingpin.New(name, "Prometheus and OpenTelemetry exporter for the open-source telephony stack.")
 	app.DefaultEnvars() // every flag also reads VOIP_EXPORTER_<FLAG_NAME>
 	configFile := app.Flag("config.file", "YAML configuration file: instances per source, probe modules.").String()
 	configCheck := app.Flag("config.check", "Only validate the configuration file, then exit.").Bool()
-	demoMode := app.Flag("demo", "Start simulated FreeSWITCH servers on loopback and export them too.").Bool()
-	maxRequests := app.Flag("web.max-requests", "Maximum concurrent /metrics and /probe requests (0: no limit).").Default("40").Int()
+	demoMode := app.Flag("demo", "Start simulated FreeSWITCH, Kamailio and Asterisk servers on loopback and export them too.").Bool()
+	metricsPath := app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default(vweb.DefaultMetricsPath).String()
+	maxRequests := app.Flag("web.max-requests", "Maximum concurrent metrics and /probe requests (0: no limit).").Default("40").Int()
 	toolkitFlags := kingpinflag.AddFlags(app, DefaultListenAddress)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
@@ -58,68 +63,71 @@ func main() {
 		os.Exit(1)
 	}
 	if *configCheck {
+		file := *configFile
+		if file == "" {
+			file = "(no file)"
+		}
 		fmt.Printf("%s: configuration OK: %d FreeSWITCH, %d Kamailio, %d Asterisk, %d ViciDial, %d fail2ban instance(s), %d probe module(s)\n",
-			orDefault(*configFile), len(cfg.FreeSWITCH), len(cfg.Kamailio), len(cfg.Asterisk), len(cfg.ViciDial), len(cfg.Fail2ban), len(cfg.Modules))
+			file, len(cfg.FreeSWITCH), len(cfg.Kamailio), len(cfg.Asterisk), len(cfg.ViciDial), len(cfg.Fail2ban), len(cfg.Modules))
 		return
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("starting "+name, "version", version.Info(), "build", version.BuildContext())
+	fatal := func(msg string, args ...any) { logger.Error(msg, args...); os.Exit(1) }
 
 	if *demoMode {
 		d, err := demo.Start(ctx, logger.With("component", "demo"))
 		if err != nil {
-			logger.Error("demo failed to start", "err", err)
-			os.Exit(1)
+			fatal("demo failed to start", "err", err)
 		}
-		defer d.Close()
+		defer d.Close() // last: the simulators outlive the connections to them
 		d.Extend(cfg)
 	}
 
+	// The event pipeline, then the instances that feed it, then its loops, then the instances.
+	pl, err := pipeline.New(cfg, logger)
+	if err != nil {
+		fatal("cannot set up the event pipeline", "err", err)
+	}
 	var instances []source.Instance
 	for _, src := range sources {
-		insts, err := src.build(ctx, cfg, logger)
+		insts, err := src.instances(ctx, cfg, pl, logger)
 		if err != nil {
-			logger.Error("cannot set up source", "kind", src.name, "err", err)
-			os.Exit(1)
+			pl.Close(context.Background())
+			fatal("cannot set up source", "kind", src.name, "err", err)
 		}
 		instances = append(instances, insts...)
 	}
+	pl.Start()
 	for _, inst := range instances {
 		go inst.Run(ctx)
 	}
-	defer shutdownQuality() // quality.go: flush leg state and the OTLP queues
 	if len(instances) == 0 {
 		logger.Warn("no instances configured: pass --config.file or --demo")
 	}
 
 	self := prometheus.NewRegistry()
-	self.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		versioncollector.NewCollector(name),
-	)
-	registerHA(self) // ha.go
+	self.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		versioncollector.NewCollector(name))
+	self.MustRegister(pl.Collectors()...)
 	srv, err := vweb.New(vweb.Options{
-		Instances:           instances,
-		Self:                self,
-		Probe:               probeFunc(cfg, logger),
+		Instances: instances, Self: self, Probe: probeFunc(cfg, logger), Logger: logger,
 		ModuleSource:        func(m string) string { return cfg.Modules[m].Source },
-		Logger:              logger,
-		MaxRequestsInFlight: *maxRequests,
-		Landing:             landing(),
-		StatusPage:          true,
-		Calls:               liveCalls,   // quality.go
-		Agent:               haAgentView, // ha.go
+		MaxRequestsInFlight: *maxRequests, MetricsPath: *metricsPath,
+		StatusPage: true, Calls: pl.Calls, Agent: pl.Agent,
 	})
 	if err != nil {
-		logger.Error("web setup failed", "err", err)
-		os.Exit(1)
+		fatal("web setup failed", "err", err)
 	}
-	if err := srv.Serve(ctx, toolkitFlags); err != nil {
-		logger.Error("web server stopped", "err", err)
-		os.Exit(1)
+	err = srv.Serve(ctx, toolkitFlags) // until SIGINT/SIGTERM: the instances stop with ctx
+
+	closeCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	pl.Close(closeCtx) // leases released, legs written back, OTLP queues flushed
+	if err != nil {
+		fatal("web server stopped", "err", err)
 	}
 	logger.Info("stopped")
 }
@@ -139,24 +147,4 @@ func probeFunc(cfg *config.Config, logger *slog.Logger) vweb.ProbeFunc {
 		}
 		return nil, nil, fmt.Errorf("%w %q: source %q cannot be probed", vweb.ErrUnknownModule, module, m.Source)
 	}
-}
-
-func landing() web.LandingConfig {
-	return web.LandingConfig{
-		Name:        "VoIP Exporter",
-		Description: "Prometheus exporter for FreeSWITCH, Kamailio, Asterisk, ViciDial and fail2ban",
-		Version:     version.Info(),
-		Links: []web.LandingLinks{
-			{Address: "/metrics", Text: "Metrics"},
-			{Address: "/health", Text: "Health (JSON per instance)"},
-			{Address: "/ready", Text: "Readiness"},
-		},
-	}
-}
-
-func orDefault(file string) string {
-	if file == "" {
-		return "(no file)"
-	}
-	return file
 }

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -16,12 +16,12 @@ import (
 	"github.com/voip-exporter/voip_exporter/quality"
 	"github.com/voip-exporter/voip_exporter/source"
 	"github.com/voip-exporter/voip_exporter/store"
-	vweb "github.com/voip-exporter/voip_exporter/web"
+	"github.com/voip-exporter/voip_exporter/web"
 )
 
 // haRuntime is this agent's part of an HA group (ha.enabled): the lease manager of every event-driven
 // instance (FreeSWITCH event paths, Asterisk RTCP tracking), and, when OTLP is on, the shared Redis
-// stream of QoS records with its consumer. One per process, started by the first source that needs it.
+// stream of QoS records with its consumer.
 type haRuntime struct {
 	m      *ha.Manager
 	stream *ha.Stream
@@ -31,42 +31,36 @@ type haRuntime struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	start  func() // runs the loops, once
 	closed sync.Once
 
 	mu       sync.Mutex
 	handlers map[string]*leaseHandler
 }
 
-var haShared struct {
-	mu sync.Mutex
-	r  *haRuntime
-}
-
-// haGroup returns this agent's HA runtime, starting it on first use; nil unless ha.enabled.
-func haGroup(cfg *config.Config, logger *slog.Logger) *haRuntime {
-	if !cfg.HA.Enabled {
-		return nil
-	}
-	haShared.mu.Lock()
-	defer haShared.mu.Unlock()
-	if haShared.r != nil {
-		return haShared.r
-	}
+func newHA(cfg *config.Config, agentID string, logger *slog.Logger) *haRuntime {
 	h := cfg.HA
 	redisClient := store.NewRedisClient(redisOptions(cfg.Storage.Redis, logger.With("component", "ha")))
 	r := &haRuntime{redis: redisClient, log: logger, ttl: h.LeaseTTL}
-	r.m = ha.New(ha.Options{Client: redisClient.Redis(), KeyPrefix: redisClient.Options().KeyPrefix, AgentID: haAgentID(cfg),
+	r.m = ha.New(ha.Options{Client: redisClient.Redis(), KeyPrefix: redisClient.Options().KeyPrefix, AgentID: agentID,
 		LeaseTTL: h.LeaseTTL, SafetyMargin: h.SafetyMargin, Logger: logger})
 	r.ctx, r.cancel = context.WithCancel(context.Background())
-	r.wg.Add(1)
-	go func() { defer r.wg.Done(); r.m.Run(r.ctx) }()
-	logger.Info("ha: agent joined", "component", "ha", "agent", r.m.AgentID(), "lease_ttl", h.LeaseTTL)
-	haShared.r = r
+	r.start = sync.OnceFunc(func() {
+		r.wg.Add(1)
+		go func() { defer r.wg.Done(); r.m.Run(r.ctx) }()
+		r.mu.Lock()
+		if s := r.stream; s != nil {
+			r.wg.Add(1)
+			go func() { defer r.wg.Done(); s.Run(r.ctx) }()
+		}
+		r.mu.Unlock()
+		logger.Info("ha: agent joined", "component", "ha", "agent", r.m.AgentID(), "lease_ttl", h.LeaseTTL)
+	})
 	return r
 }
 
-// startStream starts the shared queue of QoS records, exported through exp (once).
-func (r *haRuntime) startStream(cfg *config.Config, exp *otlp.Exporter) {
+// addStream adds the shared queue of QoS records, exported through exp (once; it runs from start).
+func (r *haRuntime) addStream(cfg *config.Config, exp *otlp.Exporter) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stream != nil {
@@ -76,23 +70,6 @@ func (r *haRuntime) startStream(cfg *config.Config, exp *otlp.Exporter) {
 		Group: "voip_exporter", Consumer: r.m.AgentID(), MaxLen: cfg.HA.StreamMaxLen, ClaimIdle: cfg.HA.ClaimIdle,
 		Send: exp.SendLogs, Permanent: otlp.Permanent,
 		RetryInitial: cfg.OTLP.Retry.InitialInterval, RetryMax: cfg.OTLP.Retry.MaxInterval, Logger: r.log})
-	r.wg.Add(1)
-	go func() { defer r.wg.Done(); r.stream.Run(r.ctx) }()
-}
-
-// currentHA is this agent's HA runtime, nil until a source started it.
-func currentHA() *haRuntime {
-	haShared.mu.Lock()
-	defer haShared.mu.Unlock()
-	return haShared.r
-}
-
-// closeHAGroup releases this agent's leases at exit (owners write their state back first).
-func closeHAGroup(ctx context.Context) {
-	r := currentHA()
-	if r != nil {
-		r.close(ctx)
-	}
 }
 
 // leaseHandler binds a lease to its instance, which exists only after the option was applied.
@@ -147,9 +124,9 @@ func (r *haRuntime) option(name string, o *fscollector.QualityOptions, p *otlp.P
 		r.handlers = map[string]*leaseHandler{}
 	}
 	r.handlers[name] = h
+	queued := p != nil && r.stream != nil
 	r.mu.Unlock()
 	l := r.m.Register(name, h)
-	queued := p != nil && r.stream != nil
 	if rs, ok := o.Store.(*store.Redis); ok {
 		rs.SetFence(l, func() { r.m.Fenced(l) }, queued)
 	}
@@ -208,30 +185,42 @@ func (r *haRuntime) close(ctx context.Context) {
 	})
 }
 
+// view is this agent's HA summary for /health.
+func (r *haRuntime) view() *web.AgentView {
+	st := r.m.Stats()
+	v := &web.AgentView{ID: r.m.AgentID(), Agents: st.Agents, Quota: st.Quota, LeasesHeld: st.Held,
+		Takeovers: st.Takeovers, LeasesLost: st.Lost}
+	r.mu.Lock()
+	if r.stream != nil {
+		up := r.stream.Stats().Up
+		v.StreamUp = &up
+	}
+	r.mu.Unlock()
+	return v
+}
+
 var (
-	haHeldDesc      = haDesc("leases_held", "HA leases this agent holds (instances whose events it processes). New.")
-	haTakeoversDesc = haDesc("takeovers_total", "HA leases this agent acquired (each with a new fencing token). New.")
-	haLostDesc      = haDesc("leases_lost_total", "HA leases this agent lost without releasing them (renewal failed, taken, fenced write). New.")
-	haReleasedDesc  = haDesc("leases_released_total", "HA leases this agent released (rebalance, shutdown). New.")
-	haAgentsDesc    = haDesc("agents", "Live agents this agent counted at its last tick. New.")
-	haQuotaDesc     = haDesc("lease_quota", "Most leases this agent may hold: ceil(instances / agents). New.")
-	haStreamDesc    = haDesc("stream_records_total", "QoS records through the shared Redis stream, by what happened (added, fenced, add_failed, exported, claimed, dropped, duplicate). New.", "result")
-	haStreamUpDesc  = haDesc("stream_up", "Whether the last export of QoS records from the shared stream succeeded (1) or not (0). New.")
+	haHeldDesc      = haDesc("leases_held", "HA leases this agent holds (instances whose events it processes).")
+	haTakeoversDesc = haDesc("takeovers_total", "HA leases this agent acquired (each with a new fencing token).")
+	haLostDesc      = haDesc("leases_lost_total", "HA leases this agent lost without releasing them (renewal failed, taken, fenced write).")
+	haReleasedDesc  = haDesc("leases_released_total", "HA leases this agent released (rebalance, shutdown).")
+	haAgentsDesc    = haDesc("agents", "Live agents this agent counted at its last tick.")
+	haQuotaDesc     = haDesc("lease_quota", "Most leases this agent may hold: ceil(instances / agents).")
+	haStreamDesc    = haDesc("stream_records_total", "QoS records through the shared Redis stream, by what happened (added, fenced, add_failed, exported, claimed, dropped, duplicate).", "result")
+	haStreamUpDesc  = haDesc("stream_up", "Whether the last export of QoS records from the shared stream succeeded (1) or not (0).")
 )
 
 func haDesc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc(prometheus.BuildFQName(source.SelfNamespace, "ha", name), help, labels, nil)
 }
 
-// haCollector exports the agent-wide HA metrics.
-type haCollector struct{}
+// haCollector exports the agent-wide HA metrics (none until an instance joined the group).
+type haCollector struct{ p *Pipeline }
 
-func (haCollector) Describe(ch chan<- *prometheus.Desc) {
-	prometheus.DescribeByCollect(haCollector{}, ch)
-}
+func (c haCollector) Describe(ch chan<- *prometheus.Desc) { prometheus.DescribeByCollect(c, ch) }
 
-func (haCollector) Collect(ch chan<- prometheus.Metric) {
-	r := currentHA()
+func (c haCollector) Collect(ch chan<- prometheus.Metric) {
+	r := c.p.currentHA()
 	if r == nil {
 		return
 	}
@@ -261,43 +250,4 @@ func (haCollector) Collect(ch chan<- prometheus.Metric) {
 		up = 1
 	}
 	ch <- prometheus.MustNewConstMetric(haStreamUpDesc, prometheus.GaugeValue, up)
-}
-
-// registerHA adds the agent-wide HA metrics to the exporter's own registry.
-func registerHA(reg prometheus.Registerer) { reg.MustRegister(haCollector{}) }
-
-// haAgentID is this agent's id in an HA group (ha.agent_id, default hostname-pid; the same for the whole
-// process), or "" without HA.
-func haAgentID(cfg *config.Config) string {
-	if !cfg.HA.Enabled {
-		return ""
-	}
-	if cfg.HA.AgentID != "" {
-		return cfg.HA.AgentID
-	}
-	agentIDOnce.Do(func() { agentID = ha.DefaultAgentID() })
-	return agentID
-}
-
-var (
-	agentIDOnce sync.Once
-	agentID     string
-)
-
-// haAgentView is this agent's HA summary for /health (nil without HA).
-func haAgentView() *vweb.AgentView {
-	r := currentHA()
-	if r == nil {
-		return nil
-	}
-	st := r.m.Stats()
-	v := &vweb.AgentView{ID: r.m.AgentID(), Agents: st.Agents, Quota: st.Quota, LeasesHeld: st.Held,
-		Takeovers: st.Takeovers, LeasesLost: st.Lost}
-	r.mu.Lock()
-	if r.stream != nil {
-		up := r.stream.Stats().Up
-		v.StreamUp = &up
-	}
-	r.mu.Unlock()
-	return v
 }
