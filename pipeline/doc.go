@@ -1,5 +1,5 @@
-// Package pipeline owns the event pipeline's lifecycle: one value, built from the configuration, that runs
-// the call-quality path (live-leg stores, Redis, OTLP) and the HA group (leases, QoS stream) behind the event-driven instances.
+// Package pipeline owns the event pipeline's lifecycle: call quality (leg stores,
+// Redis, OTLP) and the HA group (leases, QoS stream), built, started and closed.
 //
 // Use: New from the configuration; FreeSWITCH(name) gives the options of each FreeSWITCH instance before it
 // is built, Bind hands every built instance back; Start runs the HA loops before the instances Run; Calls and
