@@ -217,11 +217,11 @@ func newDesc(subsystem, name, help string, labels ...string) *prometheus.Desc {
 var staticNames = map[*prometheus.Desc]string{}
 
 func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
-	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	send(ch, d, prometheus.GaugeValue, v, labels)
 }
 
 func counter(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
-	ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	send(ch, d, prometheus.CounterValue, v, labels)
 }
 
 // num reads a numeric member (0 and false when missing or not a number).

@@ -116,6 +116,7 @@ type stat struct {
 	scale   float64 // the value times scale (0: as is)
 	skip    bool    // not exported (a second statistic for a taken series, or over the bound)
 	dynamic bool    // a family named after the statistic (script, other modules)
+	pre     *premade
 }
 
 func (s *statsFetch) Scrape(ctx context.Context, rpc RPC, ch chan<- prometheus.Metric) error {
@@ -139,7 +140,7 @@ func (s *statsFetch) Scrape(ctx context.Context, rpc RPC, ch chan<- prometheus.M
 		if m.scale != 0 {
 			v *= m.scale
 		}
-		ch <- prometheus.MustNewConstMetric(m.desc, m.typ, v, m.labels...)
+		ch <- &constMetric{m: m.pre, value: v}
 	}
 	return nil
 }
@@ -170,6 +171,12 @@ func (s *statsFetch) lookup(full string) stat {
 		return stat{skip: true}
 	}
 	m, ok = s.classify(full)
+	if ok {
+		var err error
+		if m.pre, err = newPremade(m.desc, m.typ, m.labels); err != nil {
+			ok = false // a label value that is not UTF-8
+		}
+	}
 	if !ok || m.dynamic && s.ndyn >= maxDynamic {
 		m = stat{skip: true}
 	} else {

@@ -1,7 +1,6 @@
 package kamailio
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -14,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
@@ -94,14 +94,17 @@ func (x *xhttpProm) Scrape(ctx context.Context, _ RPC, ch chan<- prometheus.Metr
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("xhttp_prom: GET %s: %s", x.url, resp.Status)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPromBytes+1))
-	if err != nil {
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer bodyPool.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxPromBytes+1)); err != nil {
 		return fmt.Errorf("xhttp_prom: %w", err)
 	}
-	if len(body) > maxPromBytes {
+	if buf.Len() > maxPromBytes {
 		return fmt.Errorf("xhttp_prom: more than %d bytes", maxPromBytes)
 	}
-	samples, err := ParsePromText(body)
+	// stats.fetch has the internal statistics: they are not even parsed
+	samples, err := parsePromText(buf.String(), x.has("stats.fetch"))
 	if err != nil {
 		return err
 	}
@@ -109,23 +112,38 @@ func (x *xhttpProm) Scrape(ctx context.Context, _ RPC, ch chan<- prometheus.Metr
 	return nil
 }
 
+// bodyPool holds read buffers for xhttp_prom's pages.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // ParsePromText parses xhttp_prom's text output: `name{l="v", …} value
 // [timestamp]` lines, # comments ignored.
-func ParsePromText(b []byte) ([]PromSample, error) {
-	var out []PromSample
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+func ParsePromText(b []byte) ([]PromSample, error) { return parsePromText(string(b), false) }
+
+// parsePromText parses text; with noInternal it stops where xhttp_prom's
+// internal statistics begin (they come last, prom.c prom_stats_get). The
+// samples' strings are slices of text.
+func parsePromText(text string, noInternal bool) ([]PromSample, error) {
+	out := make([]PromSample, 0, strings.Count(text, "\n")+1)
 	line := 0
 	internal := false
-	for sc.Scan() {
+	for len(text) > 0 {
 		line++
-		l := strings.TrimSpace(sc.Text())
+		l := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			l, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
+		l = strings.TrimSpace(l)
 		if l == "" {
 			continue
 		}
 		if l[0] == '#' {
 			// prom.c prom_stats_get: the internal statistics follow these
 			if strings.HasPrefix(l, "# Kamailio whole internal statistics") || strings.HasPrefix(l, "# Kamailio statistics for") {
+				if noInternal {
+					break
+				}
 				internal = true
 			}
 			continue
@@ -137,7 +155,7 @@ func ParsePromText(b []byte) ([]PromSample, error) {
 		s.Internal = internal
 		out = append(out, s)
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 func parsePromLine(l string) (PromSample, error) {
@@ -167,8 +185,14 @@ func parsePromLine(l string) (PromSample, error) {
 			if !model.LabelName(name).IsValidLegacy() {
 				return s, fmt.Errorf("bad label name %q", clip(name))
 			}
-			var val strings.Builder
 			j := eq + 2
+			if q := strings.IndexByte(rest[j:], '"'); q >= 0 && strings.IndexByte(rest[j:j+q], '\\') < 0 {
+				// no escapes: the value is a slice of the line
+				s.Labels = append(s.Labels, [2]string{name, rest[j : j+q]})
+				rest = rest[j+q+1:]
+				continue
+			}
+			var val strings.Builder
 			for ; j < len(rest) && rest[j] != '"'; j++ {
 				if rest[j] == '\\' && j+1 < len(rest) {
 					j++
@@ -189,13 +213,17 @@ func parsePromLine(l string) (PromSample, error) {
 			rest = rest[j+1:]
 		}
 	}
-	f := strings.Fields(rest)
-	if len(f) < 1 || len(f) > 2 {
+	// a value and an optional timestamp, as strings.Fields would split them
+	val, ts := strings.TrimSpace(rest), ""
+	if i := strings.IndexFunc(val, unicode.IsSpace); i >= 0 {
+		val, ts = val[:i], strings.TrimSpace(val[i:])
+	}
+	if val == "" || strings.IndexFunc(ts, unicode.IsSpace) >= 0 {
 		return s, errors.New("want a value and an optional timestamp")
 	}
-	v, err := strconv.ParseFloat(f[0], 64)
+	v, err := strconv.ParseFloat(val, 64)
 	if err != nil {
-		return s, fmt.Errorf("bad value %q", clip(f[0]))
+		return s, fmt.Errorf("bad value %q", clip(val))
 	}
 	s.Value = v
 	return s, nil
