@@ -33,7 +33,9 @@ func TestRealUndeclaredDialogProfile(t *testing.T) {
 	if n := countLines(logs.String(), "dialog profile not found"); n != 1 || !strings.Contains(logs.String(), "profile=NOT_DECLARED") {
 		t.Errorf("%d 'profile not found' lines over 3 scrapes, want 1:\n%s", n, logs)
 	}
-	if n := countLines(logs.String(), "collector failed"); n != 0 {
+	// Only the dlg collector's lines count: rtpengine.show may answer "500 Initializing - try later" while
+	// Kamailio's rtpengine module has not yet reached the test's rtpengine, which is another collector's error.
+	if n := countLines(logs.String(), `"collector failed" collector=dlg`); n != 0 {
 		t.Errorf("logged per scrape as well:\n%s", logs)
 	}
 }

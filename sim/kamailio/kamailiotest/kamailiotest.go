@@ -253,6 +253,13 @@ func (k *Kamailio) WaitReady(d time.Duration) error {
 		c, err := binrpc.Dial(ctx, k.CtlUnix, binrpc.Options{})
 		if err == nil {
 			_, err = c.Call(ctx, "core.uptime")
+			if err == nil {
+				// Kamailio answers ctl before every child has initialised; until then the rtpengine
+				// module faults "500 Initializing - try later" (rtpengine.c:2114, !sr_instance_ready()).
+				if _, e := c.Call(ctx, "rtpengine.show", "all"); e != nil && strings.Contains(e.Error(), "Initializing") {
+					err = e
+				}
+			}
 			c.Close()
 		}
 		cancel()
