@@ -175,6 +175,18 @@ func (t *Tracker) Live(fn func(LiveLeg)) {
 	})
 }
 
+// RangeLive calls fn for each live leg with its bounded labels, with the
+// tracker's lock held: fn must be quick, must not keep l and must not call
+// the tracker. A leg whose hangup was handled is no longer visited.
+func (t *Tracker) RangeLive(fn func(l *Leg, lb Labels)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.store.Range(func(l *Leg) bool {
+		fn(l, t.labelsLocked(l))
+		return true
+	})
+}
+
 // LiveCount is the number of live legs with some labels.
 type LiveCount struct {
 	Labels

@@ -8,14 +8,13 @@ import (
 	"github.com/voip-exporter/voip_exporter/source"
 )
 
-// Histogram buckets of the call-quality metrics.
+// Histogram buckets of the call-quality metrics: quality's, which the OTLP
+// histograms (otlp/metrics.go) use too.
 var (
-	// MOS buckets end at G.107's user-satisfaction boundaries (R 50, 60,
-	// 70, 80, 90 = MOS 2.58, 3.1, 3.6, 4.03, 4.34).
-	mosBuckets    = []float64{1, 2, 2.58, 3.1, 3.6, 4.03, 4.2, 4.34, 4.4, 4.5}
-	jitterBuckets = []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5}
-	lossBuckets   = []float64{0, 0.001, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5}
-	rttBuckets    = []float64{0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2}
+	mosBuckets    = quality.MOSBuckets
+	jitterBuckets = quality.JitterBuckets
+	lossBuckets   = quality.LossBuckets
+	rttBuckets    = quality.RTTBuckets
 )
 
 // qualityMetrics is the Prometheus side of the event path: a quality.Sink
