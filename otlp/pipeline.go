@@ -26,8 +26,8 @@ const (
 	maxBatchBytes   = 1 << 20
 )
 
-// Pipeline is one instance's export: a MeterProvider with the seed's
-// instruments, and the durable queue of its QoS log records with the
+// Pipeline is one instance's export: a MeterProvider with the call-quality
+// instruments (metrics.go), and the durable queue of its QoS log records with the
 // goroutine that sends them. It implements quality.Sink.
 type Pipeline struct {
 	e        *Exporter
@@ -37,6 +37,7 @@ type Pipeline struct {
 	mp       *sdkmetric.MeterProvider
 	ins      instruments
 	attrs    attrCache
+	live     atomic.Pointer[LiveLegs] // the legs the live gauges report (ObserveLive)
 
 	exported       atomic.Uint64
 	logFailures    atomic.Uint64
@@ -73,7 +74,11 @@ func (e *Exporter) Pipeline(instance string) (*Pipeline, error) {
 	reader := sdkmetric.NewPeriodicReader(countingExporter{Exporter: mexp, failures: &p.metricFailures, onErr: p.metricErr},
 		sdkmetric.WithInterval(e.cfg.MetricInterval), sdkmetric.WithTimeout(e.cfg.Timeout))
 	p.mp = sdkmetric.NewMeterProvider(sdkmetric.WithResource(e.sdkRes), sdkmetric.WithReader(reader))
-	if p.ins, err = newInstruments(p.mp.Meter(scopeName)); err != nil {
+	meter := p.mp.Meter(scopeName)
+	if p.ins, err = newInstruments(meter); err == nil {
+		_, err = meter.RegisterCallback(p.observe, p.ins.observables()...)
+	}
+	if err != nil {
 		q.Close()
 		return nil, fmt.Errorf("otlp metrics: %w", err)
 	}

@@ -123,7 +123,7 @@ func TestPipelineGRPC(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "metrics", func() bool {
 		n := rec.MetricNames()
-		return n["freeswitch.rtcp.jitter"] && n["freeswitch.rtcp.packets_lost"] && n["freeswitch.qos.mos_score"] && n["freeswitch.qos.total_bytes"]
+		return n["freeswitch.rtcp.packets_lost"] && n["freeswitch.qos.mos_score"] && n["freeswitch.qos.bytes"] && n["freeswitch.qos.legs"]
 	})
 	for _, md := range rec.Headers() {
 		if got := md.Get("x-api-key"); len(got) != 1 || got[0] != "k1" {
@@ -131,16 +131,10 @@ func TestPipelineGRPC(t *testing.T) {
 		}
 	}
 	// No per-call id on metric attributes by default.
-	for _, rm := range rec.Metrics() {
-		for _, sm := range rm.GetScopeMetrics() {
-			for _, m := range sm.GetMetrics() {
-				for _, dp := range m.GetGauge().GetDataPoints() {
-					for _, kv := range dp.GetAttributes() {
-						if kv.GetKey() == "channel_id" || kv.GetKey() == "correlation_id" {
-							t.Fatalf("%s has %s", m.GetName(), kv.GetKey())
-						}
-					}
-				}
+	for _, pt := range points(rec.Metrics()) {
+		for _, kv := range pt.attrs {
+			if kv.GetKey() == "channel_id" || kv.GetKey() == "correlation_id" {
+				t.Fatalf("%s has %s", pt.name, kv.GetKey())
 			}
 		}
 	}
@@ -202,16 +196,10 @@ func TestPipelineHTTP(t *testing.T) {
 	waitFor(t, 5*time.Second, "record over HTTP", func() bool { return len(rec.Logs()) == 1 })
 	waitFor(t, 5*time.Second, "metrics over HTTP", func() bool { return rec.MetricNames()["freeswitch.qos.mos_score"] })
 	found := false
-	for _, rm := range rec.Metrics() {
-		for _, sm := range rm.GetScopeMetrics() {
-			for _, m := range sm.GetMetrics() {
-				for _, dp := range m.GetGauge().GetDataPoints() {
-					for _, kv := range dp.GetAttributes() {
-						if kv.GetKey() == "channel_id" && kv.GetValue().GetStringValue() == "h" {
-							found = true
-						}
-					}
-				}
+	for _, pt := range points(rec.Metrics()) {
+		for _, kv := range pt.attrs {
+			if kv.GetKey() == "channel_id" && kv.GetValue().GetStringValue() == "h" {
+				found = true
 			}
 		}
 	}

@@ -98,7 +98,8 @@ func (q *qualityConsumer) freeswitch(name string) ([]fscollector.Option, error) 
 	return []fscollector.Option{own, fscollector.WithQuality(o)}, nil
 }
 
-// bind keeps a FreeSWITCH instance for the live-call view and the shutdown, and hands it to its lease.
+// bind keeps a FreeSWITCH instance for the live-call view and the shutdown, hands its live legs to its OTLP
+// pipeline and the instance to its lease.
 func (q *qualityConsumer) bind(inst source.Instance) {
 	fs, ok := inst.(*fscollector.Instance)
 	if !ok {
@@ -107,6 +108,9 @@ func (q *qualityConsumer) bind(inst source.Instance) {
 	q.mu.Lock()
 	q.instances = append(q.instances, fs)
 	q.mu.Unlock()
+	if t := fs.Tracker(); q.otlp != nil && t != nil {
+		q.otlp.ObserveLive(fs.Name(), t) // the OTLP live gauges report this tracker's live legs
+	}
 	if q.ha != nil {
 		q.ha.bind(fs)
 	}
