@@ -248,3 +248,75 @@ func TestInstrumentsRealCall(t *testing.T) {
 	}
 	t.Logf("after the hangups: %d exports without a live point; histograms %v sums %v", len(after), count, sum)
 }
+
+// TestInstrumentsRealCallPerCall: with per_call_attributes the live gauges
+// carry one point per leg (its channel_id) while it lives and none after its
+// hangup; the histograms are delta, so their counts over every export add up
+// to the two legs.
+func TestInstrumentsRealCallPerCall(t *testing.T) {
+	rec := &otlptest.Received{}
+	recv, err := otlptest.StartGRPC("127.0.0.1:0", rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recv.Stop()
+	e := newTestExporter(t, Config{Endpoint: recv.Addr(), Insecure: true, PerCallAttributes: true, MetricInterval: 50 * time.Millisecond})
+	p, err := e.Pipeline("fs1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := quality.NewTracker(quality.Options{Instance: "fs1", RTCP: true, QoS: true, Store: store.NewMemory(), Sinks: []quality.Sink{p}})
+	p.ObserveLive(tr)
+	evs := loadEvents(t, "call3-degraded-loss-jitter")
+	first := slices.IndexFunc(evs, func(ev *esl.Event) bool { return ev.Name() == "CHANNEL_HANGUP" })
+	for _, ev := range evs[:first] {
+		tr.Handle(ev)
+	}
+	const in, out = "b2eef4e9-c9cb-47b0-9603-cf92036fd144", "6f0dba1d-ba35-4616-ac99-36916db4d5b1"
+	type lk struct{ channel, stream string }
+	var got map[lk]float64
+	waitFor(t, 10*time.Second, "per-leg live jitter", func() bool {
+		ms := rec.Metrics()
+		if len(ms) == 0 {
+			return false
+		}
+		got = map[lk]float64{}
+		for _, pt := range points(ms[len(ms)-1:]) {
+			if pt.name == nameRTCPJitter {
+				got[lk{pt.attr("channel_id"), pt.attr("stream")}] = pt.value
+			}
+		}
+		return len(got) == 4
+	})
+	// Last reports, 024–027 (see TestInstrumentsRealCall): 8/8000 s = 1 ms on
+	// 6f0dba1d's received and b2eef4e9's sent media, 0 on the other two.
+	for k, w := range map[lk]float64{{out, "received"}: 1, {in, "sent"}: 1, {in, "received"}: 0, {out, "sent"}: 0} {
+		if g, ok := got[k]; !ok || math.Abs(g-w) > 1e-4 {
+			t.Errorf("jitter %v = %v (present %v), want %v ms", k, g, ok, w)
+		}
+	}
+	n0 := len(rec.Metrics())
+	for _, ev := range evs[first:] {
+		tr.Handle(ev)
+	}
+	waitFor(t, 10*time.Second, "three exports after the hangups", func() bool { return len(rec.Metrics()) >= n0+3 })
+	for _, pt := range points(rec.Metrics()[n0+1:]) {
+		if slices.Contains(liveNames, pt.name) {
+			t.Errorf("after the hangups: %s of %s still exported", pt.name, pt.attr("channel_id"))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.Shutdown(ctx); err != nil { // the last delta export
+		t.Fatal(err)
+	}
+	legs := map[string]uint64{}
+	for _, pt := range points(rec.Metrics()) {
+		if pt.name == nameQoSMOS && pt.attr("estimator") == "freeswitch" {
+			legs[pt.attr("channel_id")] += pt.count
+		}
+	}
+	if len(legs) != 2 || legs[in] != 1 || legs[out] != 1 {
+		t.Errorf("MOS histogram counts by leg over all exports %v, want 1 each for %s and %s", legs, in, out)
+	}
+}
