@@ -199,6 +199,15 @@ otlp:
 		fssim.CallSpec{Quality: fssim.QualityLossy, Codec: "PCMA", Domain: "b.example", Bridged: true},
 		fssim.CallSpec{Quality: fssim.QualityJittery, Codec: "G722", Domain: "a.example", Direction: "outbound"})
 	qWaitMetric(t, e, 10*time.Second, "voip_exporter_quality_rtcp_messages_processed_total", func(v float64) bool { return v >= 16 }, `server="fs1"`)
+	waitFor(t, 10*time.Second, func() string { // the live gauges exist while the legs do
+		names := rec.MetricNames()
+		for _, n := range []string{"freeswitch.rtcp.jitter", "freeswitch.rtcp.fraction_lost", "freeswitch.quality.live_legs"} {
+			if !names[n] {
+				return "metric " + n + " not received"
+			}
+		}
+		return ""
+	})
 	hangupAll(sim, calls)
 	want = append(want, legsOf(calls)...)
 	waitFor(t, 10*time.Second, func() string {
@@ -209,8 +218,8 @@ otlp:
 	})
 	waitFor(t, 10*time.Second, func() string {
 		names := rec.MetricNames()
-		for _, n := range []string{"freeswitch.rtcp.jitter", "freeswitch.rtcp.packets_lost", "freeswitch.rtcp.fraction_lost",
-			"freeswitch.qos.mos_score", "freeswitch.qos.jitter_avg", "freeswitch.qos.total_packets", "freeswitch.qos.packet_loss", "freeswitch.qos.total_bytes"} {
+		for _, n := range []string{"freeswitch.rtcp.packets_lost", "freeswitch.qos.mos_score", "freeswitch.qos.jitter",
+			"freeswitch.qos.loss_ratio", "freeswitch.qos.packets", "freeswitch.qos.bytes", "freeswitch.qos.legs"} {
 			if !names[n] {
 				return "metric " + n + " not received"
 			}
