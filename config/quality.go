@@ -32,6 +32,9 @@ type Events struct {
 	RTCP *bool `yaml:"rtcp"`
 	// QoS: end-of-call records at CHANNEL_HANGUP_COMPLETE. Default true.
 	QoS *bool `yaml:"qos"`
+	// Outcomes: per-attempt call outcomes (ASR/NER/ACD/PDD per gateway) from the same
+	// CHANNEL_HANGUP_COMPLETE events; needs the event path (rtcp or qos on). Default true.
+	Outcomes *bool `yaml:"outcomes"`
 	// MaxDomains caps distinct domain label values per instance; later
 	// domains are counted as "other". Default 100.
 	MaxDomains int `yaml:"max_domains"`
@@ -44,6 +47,9 @@ func (e Events) RTCPOn() bool { return e.RTCP == nil || *e.RTCP }
 
 // QoSOn reports whether end-of-call records are on.
 func (e Events) QoSOn() bool { return e.QoS == nil || *e.QoS }
+
+// OutcomesOn reports whether call outcomes are tracked (default true; only when the event path runs).
+func (e Events) OutcomesOn() bool { return e.On() && (e.Outcomes == nil || *e.Outcomes) }
 
 // On reports whether the event path runs at all.
 func (e Events) On() bool { return e.RTCPOn() || e.QoSOn() }
@@ -183,6 +189,7 @@ const (
 var QualityEnv = map[string][]string{
 	EnvPrefix + "EVENTS_RTCP":              {"events", "rtcp"},
 	EnvPrefix + "EVENTS_QOS":               {"events", "qos"},
+	EnvPrefix + "EVENTS_OUTCOMES":          {"events", "outcomes"},
 	EnvPrefix + "STORAGE_TYPE":             {"storage", "type"},
 	EnvPrefix + "REDIS_ADDRESS":            {"storage", "redis", "address"},
 	EnvPrefix + "REDIS_PASSWORD":           {"storage", "redis", "password"},

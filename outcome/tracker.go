@@ -196,7 +196,7 @@ func (t *Tracker) recordLocked(a *Attempt) {
 	}
 	t.recorded++
 	if t.opts.OnAttempt != nil {
-		a.Gateway, a.Domain = k.gateway, k.domain // bounded, owned copies
+		a.Gateway, a.Direction, a.Domain = k.gateway, k.direction, k.domain // bounded, owned copies
 		t.opts.OnAttempt(a)
 	}
 }
@@ -285,10 +285,13 @@ func (s *labelSet) value(v string) string {
 	return OtherLabel
 }
 
+// directionLabel returns a constant, never d itself: d may alias a reused event's buffer.
 func directionLabel(d string) string {
 	switch d {
-	case "inbound", "outbound":
-		return d
+	case "inbound":
+		return "inbound"
+	case "outbound":
+		return "outbound"
 	}
 	return UnknownLabel
 }

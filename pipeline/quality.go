@@ -11,6 +11,7 @@ import (
 	fscollector "github.com/voip-exporter/voip_exporter/collector/freeswitch"
 	"github.com/voip-exporter/voip_exporter/config"
 	"github.com/voip-exporter/voip_exporter/otlp"
+	"github.com/voip-exporter/voip_exporter/outcome"
 	"github.com/voip-exporter/voip_exporter/quality"
 	"github.com/voip-exporter/voip_exporter/source"
 	"github.com/voip-exporter/voip_exporter/store"
@@ -29,6 +30,7 @@ type qualityConsumer struct {
 	mu        sync.Mutex
 	instances []*fscollector.Instance
 	stores    []quality.Store
+	outcomes  map[string]*outcome.Tracker // by instance name (events.outcomes)
 }
 
 // newQuality connects what the configuration asks for (lazily: an unreachable Redis or receiver is
@@ -87,6 +89,17 @@ func (q *qualityConsumer) freeswitch(name string) ([]fscollector.Option, error) 
 			return nil, fmt.Errorf("freeswitch %s: %w", name, err)
 		}
 		o.Exporter = pipe
+	}
+	if q.cfg.Events.OutcomesOn() {
+		// A second consumer of the same events: collected with the instance (server=), owner-only under HA.
+		t := outcome.New(outcome.Options{Source: "freeswitch", MaxDomains: q.cfg.Events.MaxDomains})
+		o.Consumers = append(o.Consumers, t)
+		q.mu.Lock()
+		if q.outcomes == nil {
+			q.outcomes = map[string]*outcome.Tracker{}
+		}
+		q.outcomes[name] = t
+		q.mu.Unlock()
 	}
 	q.mu.Lock()
 	q.stores = append(q.stores, o.Store)
@@ -157,4 +170,11 @@ func (q *qualityConsumer) calls() []web.CallView {
 		})
 	}
 	return out
+}
+
+// outcomeTracker is the call-outcome tracker of the FreeSWITCH instance name (nil when off).
+func (q *qualityConsumer) outcomeTracker(name string) *outcome.Tracker {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.outcomes[name]
 }

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/voip-exporter/voip_exporter/esl"
 	"github.com/voip-exporter/voip_exporter/ha"
 	"github.com/voip-exporter/voip_exporter/otlp"
@@ -33,6 +35,17 @@ type QualityOptions struct {
 	// `show channels` on a connection that stays up (default 5m), to drop
 	// legs whose hangup event was lost.
 	ReconcileInterval time.Duration
+	// Consumers take every event the path processes, under the same HA rule (only the owner's events,
+	// the stand-by's hangups replayed at a takeover) and are collected with the event-derived series
+	// (only while this agent owns the instance): the call outcomes (outcome.Tracker).
+	Consumers []EventConsumer
+}
+
+// EventConsumer is a second user of the instance's event subscription. Handle runs on the connection's
+// reader goroutine with a reused event (it copies what it keeps).
+type EventConsumer interface {
+	Handle(f quality.Fields)
+	prometheus.Collector
 }
 
 // Option tunes NewInstance.
@@ -56,6 +69,8 @@ type qualityPath struct {
 	// HA (ha.go): nil lease = always the owner.
 	lease *ha.Lease
 	sb    standby
+
+	consumers []EventConsumer
 }
 
 func newQualityPath(name string, o QualityOptions, logger *slog.Logger) *qualityPath {
@@ -65,7 +80,8 @@ func newQualityPath(name string, o QualityOptions, logger *slog.Logger) *quality
 	if o.ReconcileInterval <= 0 {
 		o.ReconcileInterval = 5 * time.Minute
 	}
-	q := &qualityPath{metrics: newQualityMetrics(), exporter: o.Exporter, log: logger, reconcile: o.ReconcileInterval}
+	q := &qualityPath{metrics: newQualityMetrics(), exporter: o.Exporter, log: logger, reconcile: o.ReconcileInterval,
+		consumers: o.Consumers}
 	sinks := []quality.Sink{q.metrics}
 	if o.Exporter != nil {
 		sinks = append(sinks, o.Exporter)
@@ -80,6 +96,14 @@ func newQualityPath(name string, o QualityOptions, logger *slog.Logger) *quality
 // onEvent runs on the connection's reader goroutine with a reused event:
 // the tracker copies what it keeps.
 func (q *qualityPath) onEvent(e *esl.Event) { q.handle(e) }
+
+// dispatch hands one event to the tracker and the other consumers.
+func (q *qualityPath) dispatch(f quality.Fields) {
+	q.tracker.Handle(f)
+	for _, c := range q.consumers {
+		c.Handle(f)
+	}
+}
 
 // onConnect learns the calls in progress after each (re)connect, so that an
 // agent restart or a lost connection loses no live leg. A failure is

@@ -83,13 +83,13 @@ func (q *qualityPath) owns() bool {
 // handle runs on the reader goroutine: the tracker when this agent owns the instance, else the standby buffer.
 func (q *qualityPath) handle(e *esl.Event) {
 	if q.lease == nil {
-		q.tracker.Handle(e)
+		q.dispatch(e)
 		return
 	}
 	q.sb.mu.Lock()
 	if q.sb.active && q.lease.Owned() {
 		q.sb.mu.Unlock()
-		q.tracker.Handle(e)
+		q.dispatch(e)
 		return
 	}
 	q.sb.keep(e)
@@ -129,7 +129,7 @@ func (i *Instance) TakeOver(ctx context.Context) {
 	}
 	scancel()
 	for _, e := range evs {
-		q.tracker.Handle(e.f)
+		q.dispatch(e.f)
 	}
 	res := quality.ResyncResult{}
 	if i.client.Status().Connected {

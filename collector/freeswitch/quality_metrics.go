@@ -180,6 +180,9 @@ func selfDesc(sub, name, help string, labels ...string) *prometheus.Desc {
 // collectQuality sends the event path's metrics.
 func (q *qualityPath) collect(ch chan<- prometheus.Metric) {
 	q.metrics.collect(ch)
+	for _, c := range q.consumers {
+		c.Collect(ch)
+	}
 	t := q.tracker
 	type callKey struct{ domain, direction string }
 	calls := map[callKey]int{}

@@ -1,0 +1,212 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	fscollector "github.com/voip-exporter/voip_exporter/collector/freeswitch"
+)
+
+// replayESL is an Event Socket server that accepts any password, answers every command +OK (api: an
+// empty channel list) and, once the client subscribed, writes the captured event frames as they were
+// received from FreeSWITCH 1.10.12.
+func replayESL(t *testing.T, frames [][]byte) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveReplay(c, frames)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func serveReplay(c net.Conn, frames [][]byte) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	if _, err := c.Write([]byte("Content-Type: auth/request\n\n")); err != nil {
+		return
+	}
+	sent := false
+	for {
+		var cmd string
+		for { // a command ends with an empty line
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			line = strings.TrimRight(line, "\r\n")
+			if line == "" {
+				break
+			}
+			if cmd == "" {
+				cmd = line
+			}
+		}
+		if strings.HasPrefix(cmd, "api ") {
+			body := `{"row_count":0}`
+			fmt.Fprintf(c, "Content-Type: api/response\nContent-Length: %d\n\n%s", len(body), body)
+		} else {
+			fmt.Fprint(c, "Content-Type: command/reply\nReply-Text: +OK\n\n")
+		}
+		if strings.HasPrefix(cmd, "event ") && strings.Contains(cmd, "CHANNEL_HANGUP_COMPLETE") && !sent {
+			sent = true
+			go func() {
+				for _, f := range frames {
+					if _, err := c.Write(f); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}
+}
+
+// capturedFrames reads every event frame of the real calls, in arrival order per call.
+func capturedFrames(t *testing.T, calls ...string) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, call := range calls {
+		names, err := filepath.Glob(filepath.Join("../testdata/freeswitch/calls", call, "events-plain", "*.txt"))
+		if err != nil || len(names) == 0 {
+			t.Fatalf("%s: no frames (%v)", call, err)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			b, err := os.ReadFile(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func gatherInstance(t *testing.T, inst *fscollector.Instance) map[string]*dto.MetricFamily {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(instCollector{inst})
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*dto.MetricFamily{}
+	for _, mf := range mfs {
+		out[mf.GetName()] = mf
+	}
+	return out
+}
+
+// instCollector collects an instance the way the exporter's handler does (unchecked).
+type instCollector struct{ i *fscollector.Instance }
+
+func (instCollector) Describe(chan<- *prometheus.Desc) {}
+func (c instCollector) Collect(ch chan<- prometheus.Metric) {
+	c.i.Collect(context.Background(), ch)
+}
+
+func labelsOf(m *dto.Metric) map[string]string {
+	l := map[string]string{}
+	for _, p := range m.GetLabel() {
+		l[p.GetName()] = p.GetValue()
+	}
+	return l
+}
+
+// The three real FreeSWITCH calls, replayed over the Event Socket into an instance built by the pipeline,
+// give their outcomes on the instance's metrics: 8 CHANNEL_HANGUP_COMPLETE (call1: 2 legs, call2: 4,
+// call3: 2), all answered (Caller-Channel-Answered-Time ≠ 0 in each), 4 inbound and 4 outbound
+// (Call-Direction), domain 127.0.0.1 (variable_sip_from_host), no gateway (no variable_sip_gateway_name,
+// last_app not a gateway bridge): answered = attempts = 4 per direction, ASR 1.
+func TestOutcomesFromRealCalls(t *testing.T) {
+	addr := replayESL(t, capturedFrames(t, "call1-echo-hupall", "call2-bridge-natural-hangup", "call3-degraded-loss-jitter"))
+	cfg := parse(t, fmt.Sprintf("freeswitch:\n  - name: fs-real\n    address: %s\n", addr))
+	p, err := New(cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	insts := build(t, p, cfg)
+	p.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go insts[0].Run(ctx)
+	tr := p.quality.outcomeTracker("fs-real")
+	if tr == nil {
+		t.Fatal("events.outcomes defaults to on, but no outcome tracker")
+	}
+	waitFor(t, func() string {
+		if s := tr.Stats(); s.Recorded != 8 {
+			return fmt.Sprintf("%d attempts recorded, want 8", s.Recorded)
+		}
+		return ""
+	})
+	mfs := gatherInstance(t, insts[0])
+	mf := mfs["voip_call_attempts_total"]
+	if mf == nil {
+		t.Fatal("no voip_call_attempts_total on the instance's metrics")
+	}
+	got := map[string]float64{}
+	for _, m := range mf.GetMetric() {
+		l := labelsOf(m)
+		if l["source"] != "freeswitch" || l["gateway"] != "none" || l["domain"] != "127.0.0.1" {
+			t.Errorf("series %v", l)
+		}
+		got[l["direction"]+" "+l["outcome"]] += m.GetCounter().GetValue()
+	}
+	for _, dir := range []string{"inbound", "outbound"} {
+		var all float64
+		for k, v := range got {
+			if strings.HasPrefix(k, dir+" ") {
+				all += v
+			}
+		}
+		if ans := got[dir+" answered"]; ans != 4 || all != 4 {
+			t.Errorf("%s: answered %v of %v attempts, want 4 of 4 (ASR 1); all: %v", dir, ans, all, got)
+		}
+	}
+	if h := mfs["voip_call_answered_duration_seconds"]; h == nil || len(h.GetMetric()) != 2 {
+		t.Errorf("answered-duration histograms: %v", h)
+	} else {
+		var n uint64
+		for _, m := range h.GetMetric() {
+			n += m.GetHistogram().GetSampleCount()
+		}
+		if n != 8 {
+			t.Errorf("answered durations observed %d, want 8 (every leg answered, billusec > 0)", n)
+		}
+	}
+}
+
+// events.outcomes: false leaves the outcome series out.
+func TestOutcomesOff(t *testing.T) {
+	cfg := parse(t, "events:\n  outcomes: false\nfreeswitch:\n  - name: fs0\n    address: 127.0.0.1:1\n")
+	p, err := New(cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	build(t, p, cfg)
+	if p.quality.outcomeTracker("fs0") != nil {
+		t.Error("outcome tracker with events.outcomes: false")
+	}
+}
