@@ -22,6 +22,9 @@ const (
 	// mostly MyISAM, so every reader takes table locks the dialer waits on.
 	DefaultViciDialMaxOpenConns    = 3
 	DefaultViciDialConnMaxLifetime = 10 * time.Minute
+	// DefaultViciDialListPenetrationInterval is how often vicidial_list is
+	// counted per list (issue 16).
+	DefaultViciDialListPenetrationInterval = 5 * time.Minute
 )
 
 // ViciDial is one ViciDial database (MySQL or MariaDB) read by a read-only
@@ -48,6 +51,10 @@ type ViciDial struct {
 	MaxOpenConns    int           `yaml:"max_open_conns"`
 	MaxIdleConns    int           `yaml:"max_idle_conns"`
 	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime"`
+	// ListPenetrationInterval is how often the list_penetration collector
+	// reads vicidial_list (one GROUP BY over the largest ViciDial table), in
+	// the background; scrapes report the last result and its age.
+	ListPenetrationInterval time.Duration `yaml:"list_penetration_interval"`
 
 	// Line is where the instance starts in the file (0 when it came from elsewhere).
 	Line int `yaml:"-"`
@@ -86,6 +93,9 @@ func (c *Config) defaultsViciDial() {
 		}
 		if v.ConnMaxLifetime == 0 {
 			v.ConnMaxLifetime = DefaultViciDialConnMaxLifetime
+		}
+		if v.ListPenetrationInterval == 0 {
+			v.ListPenetrationInterval = DefaultViciDialListPenetrationInterval
 		}
 	}
 }
@@ -135,6 +145,9 @@ func (c *Config) validateViciDial(bad badFunc) {
 		}
 		if v.ConnMaxLifetime < 0 {
 			bad(v.Line, "%s: conn_max_lifetime may not be negative", where)
+		}
+		if v.ListPenetrationInterval < 0 {
+			bad(v.Line, "%s: list_penetration_interval may not be negative", where)
 		}
 	}
 }

@@ -74,19 +74,20 @@ modules:
 
 func TestViciDialErrors(t *testing.T) {
 	for name, c := range map[string]struct{ src, want string }{
-		"dsn and host":   {"vicidial:\n  - name: a\n    dsn: u:p@tcp(h:1)/db\n    host: h\n", "c.yml:2: vicidial[0]: give either dsn or host/port/socket/user/password/database/tls, not both"},
-		"bad dsn":        {"vicidial:\n  - name: a\n    dsn: \"u:secretpw@tcp(h:1)\"\n", "c.yml:2: vicidial[0]: dsn: invalid DSN"},
-		"dsn no db":      {"vicidial:\n  - name: a\n    dsn: \"u:p@tcp(h:1)/\"\n", "dsn names no database"},
-		"host and sock":  {"vicidial:\n  - name: a\n    host: h\n    socket: /s\n", "give either host/port or socket"},
-		"bad port":       {"vicidial:\n  - name: a\n    port: 70000\n", "port 70000 is not a number from 1 to 65535"},
-		"bad host":       {"vicidial:\n  - name: a\n    host: \"tcp(h)\"\n", "is not a host name or address"},
-		"bad tls":        {"vicidial:\n  - name: a\n    tls: maybe\n", `tls "maybe" is not one of`},
-		"too many conns": {"vicidial:\n  - name: a\n    max_open_conns: 1000\n", "max_open_conns 1000 is not between 1 and 64"},
-		"idle > open":    {"vicidial:\n  - name: a\n    max_open_conns: 2\n    max_idle_conns: 3\n", "max_idle_conns 3 is not between 0 and max_open_conns (2)"},
-		"duplicate":      {"vicidial:\n  - name: a\n  - name: a\n", `vicidial[1]: name "a" is already used by vicidial[0]`},
-		"unknown key":    {"vicidial:\n  - name: a\n    pasword: x\n", `unknown key "pasword" in vicidial[0]`},
-		"no name":        {"vicidial:\n  - host: h\n", "vicidial[0]: name is required"},
-		"bad timeout":    {"vicidial:\n  - name: a\n    timeout: 1h\n", "vicidial[0]: timeout: 1h0m0s is not between"},
+		"dsn and host":           {"vicidial:\n  - name: a\n    dsn: u:p@tcp(h:1)/db\n    host: h\n", "c.yml:2: vicidial[0]: give either dsn or host/port/socket/user/password/database/tls, not both"},
+		"bad dsn":                {"vicidial:\n  - name: a\n    dsn: \"u:secretpw@tcp(h:1)\"\n", "c.yml:2: vicidial[0]: dsn: invalid DSN"},
+		"dsn no db":              {"vicidial:\n  - name: a\n    dsn: \"u:p@tcp(h:1)/\"\n", "dsn names no database"},
+		"host and sock":          {"vicidial:\n  - name: a\n    host: h\n    socket: /s\n", "give either host/port or socket"},
+		"bad port":               {"vicidial:\n  - name: a\n    port: 70000\n", "port 70000 is not a number from 1 to 65535"},
+		"bad host":               {"vicidial:\n  - name: a\n    host: \"tcp(h)\"\n", "is not a host name or address"},
+		"bad tls":                {"vicidial:\n  - name: a\n    tls: maybe\n", `tls "maybe" is not one of`},
+		"too many conns":         {"vicidial:\n  - name: a\n    max_open_conns: 1000\n", "max_open_conns 1000 is not between 1 and 64"},
+		"idle > open":            {"vicidial:\n  - name: a\n    max_open_conns: 2\n    max_idle_conns: 3\n", "max_idle_conns 3 is not between 0 and max_open_conns (2)"},
+		"negative list interval": {"vicidial:\n  - name: a\n    list_penetration_interval: -1m\n", "list_penetration_interval may not be negative"},
+		"duplicate":              {"vicidial:\n  - name: a\n  - name: a\n", `vicidial[1]: name "a" is already used by vicidial[0]`},
+		"unknown key":            {"vicidial:\n  - name: a\n    pasword: x\n", `unknown key "pasword" in vicidial[0]`},
+		"no name":                {"vicidial:\n  - host: h\n", "vicidial[0]: name is required"},
+		"bad timeout":            {"vicidial:\n  - name: a\n    timeout: 1h\n", "vicidial[0]: timeout: 1h0m0s is not between"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Parse("c.yml", []byte(c.src), env(nil))

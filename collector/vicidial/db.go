@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/voip-exporter/voip_exporter/config"
 	"github.com/voip-exporter/voip_exporter/source"
 )
 
@@ -36,8 +38,30 @@ type DB struct {
 
 	reported sync.Map // message → struct{}
 
+	// ListInterval is how often list_penetration counts vicidial_list
+	// (config list_penetration_interval; 0 means the default, 5 min).
+	ListInterval time.Duration
+
 	mu           sync.Mutex
 	agentsFlight *agentsFlight // the vicidial_live_agents query running now, if any
+	pen          *penetration  // the last vicidial_list count
+}
+
+// penetration is the instance's vicidial_list count cache.
+func (db *DB) penetration() *penetration {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.pen == nil {
+		db.pen = &penetration{}
+	}
+	return db.pen
+}
+
+func (db *DB) listInterval() time.Duration {
+	if db.ListInterval > 0 {
+		return db.ListInterval
+	}
+	return config.DefaultViciDialListPenetrationInterval
 }
 
 // NewDB wraps a pool; logger may be nil.
@@ -58,6 +82,7 @@ func Scrapers() []source.Scraper[*DB] {
 		realtimeScraper{},
 		campaignStatsScraper{},
 		recordingsScraper{},
+		penetrationScraper{},
 	}
 }
 

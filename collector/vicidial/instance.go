@@ -78,6 +78,7 @@ func NewInstance(cfg config.ViciDial, scrapers []source.Scraper[*DB], logger *sl
 			Source: Namespace, Name: cfg.Name, Address: cfg.Address(),
 		},
 	}
+	i.db.ListInterval = cfg.ListPenetrationInterval
 	i.coll = &source.Collector[*DB]{Source: Namespace, Client: i.db, Scrapers: scrapers, Logger: logger, Ready: i.ping}
 	return i, nil
 }

@@ -648,6 +648,53 @@ index(user),
 index(vicidial_id)
 ) ENGINE=MyISAM;
 
+CREATE TABLE vicidial_list (
+lead_id INT(9) UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL,
+entry_date DATETIME,
+modify_date TIMESTAMP,
+status VARCHAR(6),
+user VARCHAR(20),
+vendor_lead_code VARCHAR(20),
+source_id VARCHAR(50),
+list_id BIGINT(14) UNSIGNED NOT NULL DEFAULT '0',
+gmt_offset_now DECIMAL(4,2) DEFAULT '0.00',
+called_since_last_reset ENUM('Y','N','Y1','Y2','Y3','Y4','Y5','Y6','Y7','Y8','Y9','Y10') default 'N',
+phone_code VARCHAR(10),
+phone_number VARCHAR(18) NOT NULL,
+title VARCHAR(4),
+first_name VARCHAR(30),
+middle_initial VARCHAR(1),
+last_name VARCHAR(30),
+address1 VARCHAR(100),
+address2 VARCHAR(100),
+address3 VARCHAR(100),
+city VARCHAR(50),
+state VARCHAR(2),
+province VARCHAR(50),
+postal_code VARCHAR(10),
+country_code VARCHAR(3),
+gender ENUM('M','F','U') default 'U',
+date_of_birth DATE,
+alt_phone VARCHAR(12),
+email VARCHAR(70),
+security_phrase VARCHAR(100),
+comments VARCHAR(255),
+called_count SMALLINT(5) UNSIGNED default '0',
+last_local_call_time DATETIME,
+rank SMALLINT(5) NOT NULL default '0',
+owner VARCHAR(20) default '',
+entry_list_id BIGINT(14) UNSIGNED NOT NULL DEFAULT '0',
+index (phone_number),
+index (list_id),
+index (called_since_last_reset),
+index (status),
+index (gmt_offset_now),
+index (postal_code),
+index (last_local_call_time),
+index (rank),
+index (owner)
+) ENGINE=MyISAM;
+
 ALTER TABLE vicidial_auto_calls ENGINE=MEMORY;
 
 CREATE INDEX phone_number on vicidial_closer_log (phone_number);
@@ -657,3 +704,9 @@ CREATE INDEX date_user on vicidial_closer_log (call_date,user);
 CREATE INDEX vlali on vicidial_live_agents (lead_id);
 
 CREATE INDEX vlaus on vicidial_live_agents (user);
+
+CREATE INDEX phone_list on vicidial_list (phone_number,list_id);
+
+CREATE INDEX list_phone on vicidial_list (list_id,phone_number);
+
+CREATE INDEX list_status on vicidial_list (list_id,status);

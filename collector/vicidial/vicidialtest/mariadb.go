@@ -33,7 +33,7 @@ const (
 // SELECT on these and nothing else (docs/vicidial.md lists the same grants).
 var Tables = []string{
 	"vicidial_live_agents", "vicidial_auto_calls", "vicidial_campaign_stats", "vicidial_campaigns",
-	"vicidial_inbound_groups", "vicidial_closer_log", "vicidial_log", "recording_log",
+	"vicidial_inbound_groups", "vicidial_closer_log", "vicidial_log", "recording_log", "vicidial_list",
 }
 
 // Server is one mariadbd process with its data directory in a temporary
