@@ -20,6 +20,12 @@ type CallSpec struct {
 	Destination string // called number; default random
 	Profile     string // sofia profile; default "internal" for inbound legs, "external" for outbound
 	Gateway     string // gateway the outbound leg goes through (counted in its CallsOUT)
+	// PDD is the post-dial delay of the outbound leg: its 180 Ringing came PDD after the INVITE (its
+	// creation, set back so that the answer is now). 0: no 180, answered at once.
+	PDD time.Duration
+	// Failure, when set, makes the call one outbound attempt that fails at once (failures.go): the
+	// INVITE went out Duration ago (at least PDD); Bridged and Direction are ignored.
+	Failure *Failure
 }
 
 // CallInfo describes a live simulated call.
@@ -170,6 +176,9 @@ func (s *Server) StartCall(spec CallSpec) string {
 }
 
 func (s *Server) startCallLocked(spec CallSpec) string {
+	if spec.Failure != nil {
+		spec.Bridged, spec.Direction = false, "outbound"
+	}
 	need := 1
 	if spec.Bridged {
 		need = 2
@@ -198,6 +207,9 @@ func (s *Server) startCallLocked(spec CallSpec) string {
 			spec.Destination = fmt.Sprintf("9%03d", r.Intn(1000))
 		}
 	}
+	if spec.Failure != nil {
+		return s.failCallLocked(spec, codec)
+	}
 	c := &call{spec: spec, cancel: make(chan struct{})}
 	caller, dest, dom := spec.Caller, spec.Destination, spec.Domain
 	switch {
@@ -211,6 +223,7 @@ func (s *Server) startCallLocked(spec CallSpec) string {
 		a.other, b.other = b, a
 		b.callUUID = a.uuid
 		b.sipCallID = a.sipCallID // both legs of a simulated bridged call share one SIP Call-ID
+		b.created = b.created.Add(-spec.PDD)
 		s.fire(s.channelEvent(b, "CHANNEL_CREATE", "create"))
 		b.answered = s.now()
 		s.fire(s.channelEvent(b, "CHANNEL_ANSWER", "answer"))
@@ -223,6 +236,7 @@ func (s *Server) startCallLocked(spec CallSpec) string {
 	case spec.Direction == "outbound":
 		a := s.newLeg(c, kindOut, caller, dest, dom, codec)
 		c.a = a
+		a.created = a.created.Add(-spec.PDD)
 		s.fire(s.channelEvent(a, "CHANNEL_CREATE", "create"))
 		a.answered = s.now()
 		s.fire(s.channelEvent(a, "CHANNEL_ANSWER", "answer"))

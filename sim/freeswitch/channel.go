@@ -169,6 +169,9 @@ func (s *Server) legValue(l *leg, phase, name, tv string) (v string, handled boo
 		}
 		return strconv.FormatInt(int64(to.Sub(from)/unit), 10)
 	}
+	if v, ok := l.outcomeValue(name); ok { // failures.go
+		return v, true
+	}
 	if strings.HasPrefix(name, "Caller-") {
 		return l.callerField(l, name[7:], tv)
 	}
@@ -465,12 +468,10 @@ func q850(cause string) int {
 		return 88
 	case "RECOVERY_ON_TIMER_EXPIRE":
 		return 102
-	case "ORIGINATOR_CANCEL":
-		return 487
-	case "MEDIA_TIMEOUT":
-		return 604
 	}
-	return 16 // NORMAL_CLEARING; MANAGER_REQUEST channels also report 16 (see call1/call3 captures)
+	// NORMAL_CLEARING; so do FreeSWITCH's own causes above 127 (ORIGINATOR_CANCEL, MEDIA_TIMEOUT,
+	// MANAGER_REQUEST: switch_channel_cause_q850, switch_channel.c:406-413; call1/call3 captures).
+	return 16
 }
 
 // channelEvent builds an event of a leg from its kind's template ("CHANNEL_ANSWER", ...).
@@ -485,7 +486,7 @@ func (s *Server) channelEvent(l *leg, evName, phase string) *event {
 // addChannelHeaders appends the template's headers, regenerated for leg l. keep filters names.
 func (s *Server) addChannelHeaders(e *event, l *leg, key, phase string, keep func(string) bool) {
 	for _, h := range templateHeaders(key) {
-		if droppedHeaders[h.name] || (keep != nil && !keep(h.name)) {
+		if droppedHeaders[h.name] || (keep != nil && !keep(h.name)) || l.dropForOutcome(h.name) {
 			continue
 		}
 		v, _ := s.legValue(l, phase, h.name, h.value)
@@ -494,6 +495,7 @@ func (s *Server) addChannelHeaders(e *event, l *leg, key, phase string, keep fun
 			e.add("variable_domain_name", l.domain)
 		}
 	}
+	s.addOutcomeHeaders(e, l, phase)
 }
 
 // callstateEvent is CHANNEL_CALLSTATE: the channel headers (no variables) of the event that
