@@ -45,6 +45,17 @@ type DB struct {
 	mu           sync.Mutex
 	agentsFlight *agentsFlight // the vicidial_live_agents query running now, if any
 	pen          *penetration  // the last vicidial_list count
+	wait         *queueWait    // the closer_log high-water mark and wait histograms
+}
+
+// queueWait is the instance's queue wait state.
+func (db *DB) queueWait() *queueWait {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.wait == nil {
+		db.wait = &queueWait{counted: map[uint64]struct{}{}, groups: map[string]*waitHist{}}
+	}
+	return db.wait
 }
 
 // penetration is the instance's vicidial_list count cache.
@@ -83,6 +94,7 @@ func Scrapers() []source.Scraper[*DB] {
 		campaignStatsScraper{},
 		recordingsScraper{},
 		penetrationScraper{},
+		queueWaitScraper{},
 	}
 }
 
