@@ -22,7 +22,8 @@ const demoRTCPInterval = 2 * time.Second
 // startFreeSWITCH launches two simulated FreeSWITCH servers whose call
 // count and quality mix (good, lossy, jittery) move over time, over a few
 // tenant domains, so the call-quality metrics and the status page show a
-// spread. Their records go to OTLP only if otlp.endpoint is configured.
+// spread; demo-fs1's two carriers take outbound attempts, one of them with a falling ASR (carriers.go).
+// Their records go to OTLP only if otlp.endpoint is configured.
 func startFreeSWITCH(ctx context.Context, logger *slog.Logger) (part, error) {
 	loads := []fssim.LoadProfile{
 		{TargetCalls: 12, MixGood: 0.7, MixLossy: 0.2, MixJittery: 0.1, Period: 10 * time.Minute,
@@ -41,18 +42,25 @@ func startFreeSWITCH(ctx context.Context, logger *slog.Logger) (part, error) {
 	}
 	for i, load := range loads {
 		name := fmt.Sprintf("demo-fs%d", i+1)
-		srv := fssim.New(fssim.Config{
+		sc := fssim.Config{
 			Password:          fsPassword,
 			Hostname:          name,
 			Seed:              int64(i + 1),
 			HeartbeatInterval: 20 * time.Second,
 			RTCPInterval:      demoRTCPInterval,
-		})
+		}
+		if i == 0 {
+			sc.Gateways = demoGateways // carriers.go
+		}
+		srv := fssim.New(sc)
 		if err := srv.Start("127.0.0.1:0"); err != nil {
 			closeAll()
 			return part{}, fmt.Errorf("%s: %w", name, err)
 		}
 		go func() { _ = srv.RunLoad(ctx, load) }()
+		if i == 0 {
+			go runCarriers(ctx, srv, int64(i+1))
+		}
 		servers = append(servers, srv)
 		names = append(names, name)
 		logger.Info("simulated FreeSWITCH listening", "name", name, "address", srv.Addr())
