@@ -6,7 +6,7 @@ func freeswitch() Dashboard {
 	sel := `{server=~"$server"}`
 	return Dashboard{
 		UID: "voip-freeswitch", Title: "FreeSWITCH",
-		Description: "FreeSWITCH sessions, rates, call quality (MOS, loss, jitter, RTT), SIP profiles and gateways, registrations (voip_exporter).",
+		Description: "FreeSWITCH sessions, rates, carriers (ASR, NER, ACD, PDD, causes), call quality (MOS, loss, jitter, RTT), SIP profiles and gateways, registrations (voip_exporter).",
 		Tags:        []string{"voip", "freeswitch", "voip_exporter"},
 		Variables:   []Variable{{Name: "server", Label: "FreeSWITCH", Metric: "freeswitch_up"}},
 		Rows: []Row{
@@ -36,6 +36,7 @@ func freeswitch() Dashboard {
 				{Title: "New sessions rate", Kind: TimeSeries, Width: 12, Unit: "ops", Queries: []Query{
 					{Expr: "rate(freeswitch_sessions_total" + sel + "[$__rate_interval])", Legend: "{{server}}"}}},
 			}},
+			carriersRow("freeswitch"), // outcome.go
 			{Title: "Call quality (finished legs)", Panels: []Panel{
 				{Title: "MOS (E-model) distribution", Kind: Heatmap, Width: 12, Description: "Finished call legs by MOS, ITU-T G.107 E-model.",
 					Queries: []Query{{Expr: `sum by (le) (increase(freeswitch_qos_mos_score_bucket{estimator="emodel",server=~"$server"}[$__rate_interval]))`, Legend: "{{le}}", Format: "heatmap"}}},
