@@ -1,5 +1,387 @@
 package outcome
 
-type asteriskState struct{}
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
 
-func (s *asteriskState) init() {}
+	"github.com/voip-exporter/voip_exporter/ami"
+)
+
+// Asterisk AMI events (asterisk/asterisk@f0c1c1a7b79b0f8cc0311649bf36824cbeee30a9). One attempt is one
+// channel that app_dial (or the dial API of Originate) dials: DialBegin names it (DestChannel), the
+// channel's own Newstate/DialState give the progress (PDD), DialEnd its DialStatus, and its Hangup the
+// Q.850 cause (Cause, manager_channels.c:640-664) and, for PJSIP, the SIP code (TechCause, set from the
+// final non-2xx response by chan_pjsip.c:3148-3177). app_dial publishes a DialEnd before it hangs the
+// dialled channel up (app_dial.c:1029-1030, 1125, 1397-1398, 1475-1476, 1484-1485, and
+// publish_dial_end_event before hanguptree), so an attempt is recorded at its Hangup; an answered one
+// then has its duration. Events carry no time: the tracker's clock (Options.Now) stamps them.
+//
+// The trunk is the peer/endpoint of the dialled channel's name ("PJSIP/carrier-00000001" → "carrier",
+// chan_pjsip names a channel "PJSIP/<endpoint>-%08x"); a Local channel is not an attempt (the dial its
+// ;2 half makes onwards is). A Cdr event (cdr_manager) is used only for a dialled channel the tracker did
+// not follow (it connected mid-call), so that a call is never counted twice.
+
+// maxLiveLegs bounds the dialled channels followed at once; past it new DialBegins are not followed
+// (counted in AsteriskStats.Untracked).
+const maxLiveLegs = 100000
+
+type astLeg struct {
+	begin, progress, answer time.Time
+	status                  int8 // dial status (dsNone until DialEnd)
+}
+
+type asteriskState struct {
+	legs      map[uint64]astLeg
+	untracked uint64
+	ignored   uint64 // Cdr events of a followed or recorded channel
+}
+
+func (s *asteriskState) init() { s.legs = make(map[uint64]astLeg) }
+
+// Dial statuses (app_dial.c:585-610 documents them; dial.c:752-765 maps a hangup cause to one).
+const (
+	dsNone int8 = iota
+	dsAnswer
+	dsBusy
+	dsNoAnswer
+	dsCancel
+	dsCongestion
+	dsChanUnavail
+	dsDontCall
+	dsTorture
+	dsInvalid
+	dsOther
+)
+
+func dialStatus(v string) int8 {
+	switch v {
+	case "ANSWER":
+		return dsAnswer
+	case "BUSY":
+		return dsBusy
+	case "NOANSWER":
+		return dsNoAnswer
+	case "CANCEL":
+		return dsCancel
+	case "CONGESTION":
+		return dsCongestion
+	case "CHANUNAVAIL":
+		return dsChanUnavail
+	case "DONTCALL":
+		return dsDontCall
+	case "TORTURE":
+		return dsTorture
+	case "INVALID":
+		return dsInvalid
+	}
+	return dsOther
+}
+
+// AsteriskOutcome returns the outcome of a dialled channel from its DialStatus and its Hangup cause
+// (-1 unknown). NOANSWER is also what dial.c:752-765 gives every cause it has no status for (a 404's
+// UNALLOCATED 1, a 403/603's CALL_REJECTED 21), so it defers to the cause; the privacy manager's
+// DONTCALL and TORTURE are the callee's refusal.
+func AsteriskOutcome(status string, cause int) Outcome { return astOutcome(dialStatus(status), cause) }
+
+func astOutcome(ds int8, cause int) Outcome {
+	switch ds {
+	case dsAnswer:
+		return Answered
+	case dsBusy:
+		return Busy
+	case dsCancel:
+		return Cancelled
+	case dsCongestion, dsChanUnavail, dsInvalid:
+		return Failed
+	case dsDontCall, dsTorture:
+		return Rejected
+	case dsNoAnswer:
+		if o := Classify(false, cause); o != Failed || cause > 0 && cause != CauseNormalClearing {
+			return o
+		}
+		return NoAnswer // Dial's own timeout: no cause of the callee's
+	}
+	return Classify(false, cause)
+}
+
+// The headers an AMI call event is read for.
+type astVals struct {
+	event, channel, dest, state, dialStatus, cause, techCause, disposition, billsec string
+}
+
+func (x *astVals) fill(m *ami.Message) {
+	for i, n := 0, m.Len(); i < n; i++ {
+		k, v := m.Header(i)
+		switch len(k) {
+		case 5:
+			if strings.EqualFold(k, "Event") && x.event == "" {
+				x.event = v
+			} else if strings.EqualFold(k, "Cause") && x.cause == "" {
+				x.cause = v
+			}
+		case 7:
+			if strings.EqualFold(k, "Channel") && x.channel == "" {
+				x.channel = v
+			}
+		case 9:
+			if strings.EqualFold(k, "TechCause") && x.techCause == "" {
+				x.techCause = v
+			}
+		case 10:
+			if strings.EqualFold(k, "DialStatus") && x.dialStatus == "" {
+				x.dialStatus = v
+			}
+		case 11:
+			if strings.EqualFold(k, "DestChannel") && x.dest == "" {
+				x.dest = v
+			} else if strings.EqualFold(k, "Disposition") && x.disposition == "" {
+				x.disposition = v
+			}
+		case 12:
+			if strings.EqualFold(k, "ChannelState") && x.state == "" {
+				x.state = v
+			}
+		case 15:
+			if strings.EqualFold(k, "BillableSeconds") && x.billsec == "" {
+				x.billsec = v
+			}
+		case 18:
+			if strings.EqualFold(k, "DestinationChannel") && x.dest == "" {
+				x.dest = v
+			}
+		}
+	}
+}
+
+// isCallEvent reports whether an event name is one HandleAMI reads.
+func isCallEvent(e string) bool {
+	switch e {
+	case "DialBegin", "DialState", "DialEnd", "Newstate", "Hangup", "Cdr":
+		return true
+	}
+	return false
+}
+
+// HandleAMI takes one AMI event (ami.ClientOptions.OnEvent): DialBegin, DialState, DialEnd, Newstate,
+// Hangup and Cdr; any other event costs a look at its first header. It does not allocate once the
+// label sets and the table of live legs are warm.
+func (t *Tracker) HandleAMI(m *ami.Message) {
+	if m == nil || m.Len() == 0 {
+		return
+	}
+	if k, v := m.Header(0); strings.EqualFold(k, "Event") && !isCallEvent(v) {
+		return
+	}
+	var x astVals
+	x.fill(m)
+	if !isCallEvent(x.event) {
+		return
+	}
+	now := t.opts.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch x.event {
+	case "DialBegin":
+		if !dialled(x.dest) {
+			return
+		}
+		k := hash64(x.dest)
+		if _, ok := t.ast.legs[k]; ok {
+			return // a repeated DialBegin (a forward keeps the channel)
+		}
+		if len(t.ast.legs) >= maxLiveLegs {
+			t.ast.untracked++
+			return
+		}
+		t.ast.legs[k] = astLeg{begin: now}
+	case "DialState":
+		// RINGING (app_dial.c:1548) and PROGRESS (app_dial.c:1620) of the dialled channel.
+		if x.dialStatus != "RINGING" && x.dialStatus != "PROGRESS" {
+			return
+		}
+		t.astProgress(x.dest, now)
+	case "Newstate":
+		k := hash64(x.channel)
+		l, ok := t.ast.legs[k]
+		if !ok {
+			return
+		}
+		switch x.state {
+		case "5": // AST_STATE_RINGING (include/asterisk/channelstate.h:41)
+			if l.progress.IsZero() {
+				l.progress = now
+			}
+		case "6": // AST_STATE_UP
+			if l.answer.IsZero() {
+				l.answer = now
+			}
+		default:
+			return
+		}
+		t.ast.legs[k] = l
+	case "DialEnd":
+		k := hash64(x.dest)
+		l, ok := t.ast.legs[k]
+		if !ok || l.status != dsNone {
+			return
+		}
+		l.status = dialStatus(x.dialStatus)
+		if l.status == dsAnswer && l.answer.IsZero() {
+			l.answer = now
+		}
+		t.ast.legs[k] = l
+	case "Hangup":
+		k := hash64(x.channel)
+		l, ok := t.ast.legs[k]
+		if !ok {
+			return
+		}
+		delete(t.ast.legs, k)
+		t.finished.add(k)
+		t.astRecord(&x, &l, now)
+	case "Cdr":
+		t.astCdr(&x)
+	}
+}
+
+func (t *Tracker) astProgress(ch string, now time.Time) {
+	k := hash64(ch)
+	if l, ok := t.ast.legs[k]; ok && l.progress.IsZero() {
+		l.progress = now
+		t.ast.legs[k] = l
+	}
+}
+
+// dialled reports whether a DialBegin's DestChannel is an attempt.
+func dialled(ch string) bool {
+	return ch != "" && !strings.HasPrefix(ch, "Local/")
+}
+
+// AsteriskTrunk returns the trunk of a dialled channel's name: the peer or endpoint of a SIP, PJSIP or
+// IAX2 channel ("PJSIP/carrier-0000001a" → "carrier"), the technology of any other, "" when there is none.
+func AsteriskTrunk(ch string) string {
+	i := strings.IndexByte(ch, '/')
+	if i <= 0 {
+		return ""
+	}
+	tech, rest := ch[:i], ch[i+1:]
+	switch tech {
+	case "SIP", "PJSIP", "IAX2":
+		if j := strings.LastIndexByte(rest, '-'); j > 0 {
+			rest = rest[:j]
+		}
+		return cleanToken(rest, maxGatewayBytes)
+	}
+	return cleanToken(tech, maxGatewayBytes)
+}
+
+func (t *Tracker) astRecord(x *astVals, l *astLeg, now time.Time) {
+	a := Attempt{Gateway: AsteriskTrunk(x.channel), Direction: "outbound", Cause: -1, PDD: math.NaN()}
+	if x.cause != "" {
+		if c, err := strconv.Atoi(x.cause); err == nil && c >= 0 && c <= 127 {
+			a.Cause = c
+		} else {
+			t.invalid[invCause]++
+		}
+	}
+	if x.techCause != "" {
+		if c, err := strconv.Atoi(x.techCause); err == nil && c >= 300 && c <= 699 {
+			a.SIPCode = c
+		} else {
+			t.invalid[invSIPCode]++
+		}
+	}
+	ds := l.status
+	if ds == dsNone && !l.answer.IsZero() {
+		ds = dsAnswer // no DialEnd seen (filtered or lost), but the channel was up
+	}
+	a.Outcome, a.decided = astOutcome(ds, a.Cause), true
+	if ds == dsNone {
+		a.Outcome = Classify(false, a.Cause)
+	}
+	a.Answered = a.Outcome == Answered
+	p := l.progress
+	if p.IsZero() && a.Answered {
+		p = l.answer
+	}
+	if !p.IsZero() {
+		a.PDD = nonNeg(p.Sub(l.begin))
+	}
+	if a.Answered {
+		a.SIPCode = 0
+		if !l.answer.IsZero() {
+			a.Billsec = nonNeg(now.Sub(l.answer))
+		}
+	}
+	t.recordLocked(&a)
+}
+
+func nonNeg(d time.Duration) float64 {
+	if d < 0 {
+		return 0
+	}
+	return d.Seconds()
+}
+
+// astCdr records a Cdr of a dialled channel the tracker did not follow. Disposition: cdr.c:1932-1958
+// (dial_status_to_disposition) and ast_cdr_disp2str (cdr.c:3576-3592).
+func (t *Tracker) astCdr(x *astVals) {
+	if !dialled(x.dest) {
+		return
+	}
+	k := hash64(x.dest)
+	if _, ok := t.ast.legs[k]; ok {
+		t.ast.ignored++
+		return
+	}
+	if _, ok := t.finished.m[k]; ok {
+		t.ast.ignored++
+		return
+	}
+	a := Attempt{Gateway: AsteriskTrunk(x.dest), Direction: "outbound", Cause: -1, PDD: math.NaN(), decided: true}
+	switch x.disposition {
+	case "ANSWERED":
+		a.Outcome, a.Answered = Answered, true
+		if s, err := strconv.Atoi(x.billsec); err == nil && s >= 0 && s <= maxSeconds {
+			a.Billsec = float64(s)
+		} else {
+			t.invalid[invTime]++
+		}
+	case "BUSY":
+		a.Outcome, a.Cause = Busy, CauseUserBusy
+	case "NO ANSWER":
+		a.Outcome, a.Cause = NoAnswer, CauseNoAnswer
+	case "CANCEL":
+		a.Outcome = Cancelled
+	case "CONGESTION":
+		a.Outcome, a.Cause = Failed, CauseCongestion
+	default: // FAILED
+		a.Outcome = Failed
+	}
+	t.finished.add(k)
+	t.recordLocked(&a)
+}
+
+// AsteriskStats are the Asterisk path's own figures.
+type AsteriskStats struct {
+	Live       int    // dialled channels followed now
+	Untracked  uint64 // DialBegins not followed (maxLiveLegs reached)
+	CdrIgnored uint64 // Cdr events of a channel followed through its Dial events
+}
+
+// AsteriskStats returns the Asterisk path's figures.
+func (t *Tracker) AsteriskStats() AsteriskStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return AsteriskStats{Live: len(t.ast.legs), Untracked: t.ast.untracked, CdrIgnored: t.ast.ignored}
+}
+
+// ResetAsterisk forgets the dialled channels being followed: after a reconnect their remaining events
+// may be lost (call it from the AMI client's OnConnect).
+func (t *Tracker) ResetAsterisk() {
+	t.mu.Lock()
+	clear(t.ast.legs)
+	t.mu.Unlock()
+}
