@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/voip-exporter/voip_exporter/outcome"
 	"github.com/voip-exporter/voip_exporter/quality"
 )
 
@@ -34,6 +35,13 @@ const poorMOS = 3.1
 // hangup, every known field is an attribute (record_id identifies it),
 // and the body sums it up.
 func LogRecord(r *quality.Record, observed time.Time) *logspb.LogRecord {
+	return LogRecordOutcome(r, nil, observed)
+}
+
+// LogRecordOutcome is LogRecord with the leg's call outcome (a, nil: none known) as attributes too:
+// call_outcome, hangup_cause_q850, sip_final_code, post_dial_delay_seconds, gateway (and billsec_seconds
+// when the record has none), so that a failed attempt without media still says how it ended.
+func LogRecordOutcome(r *quality.Record, a *outcome.Attempt, observed time.Time) *logspb.LogRecord {
 	lr := &logspb.LogRecord{
 		ObservedTimeUnixNano: uint64(observed.UnixNano()),
 		SeverityNumber:       logspb.SeverityNumber_SEVERITY_NUMBER_INFO,
@@ -53,7 +61,7 @@ func LogRecord(r *quality.Record, observed time.Time) *logspb.LogRecord {
 		lr.SeverityNumber, lr.SeverityText = logspb.SeverityNumber_SEVERITY_NUMBER_WARN, "WARN"
 	}
 	fields := r.Fields()
-	lr.Attributes = make([]*commonpb.KeyValue, 0, len(fields))
+	lr.Attributes = make([]*commonpb.KeyValue, 0, len(fields)+6)
 	for _, f := range fields {
 		switch f.Kind {
 		case quality.KindString:
@@ -64,8 +72,62 @@ func LogRecord(r *quality.Record, observed time.Time) *logspb.LogRecord {
 			lr.Attributes = append(lr.Attributes, floatKV(f.Key, f.Float))
 		}
 	}
-	lr.Body = &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: summary(r)}}
+	body := summary(r)
+	if a != nil {
+		lr.Attributes = append(lr.Attributes, outcomeAttributes(r, a)...)
+		body += outcomeSummary(a)
+	}
+	lr.Body = &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: body}}
 	return lr
+}
+
+// outcomeAttributes are the outcome's fields a record does not already have.
+func outcomeAttributes(r *quality.Record, a *outcome.Attempt) []*commonpb.KeyValue {
+	kv := []*commonpb.KeyValue{strKV("call_outcome", a.Outcome.String())}
+	if a.Cause >= 0 {
+		kv = append(kv, intKV("hangup_cause_q850", int64(q850(a.Cause))))
+	}
+	code := a.SIPCode
+	if a.Answered && code == 0 {
+		code = 200
+	}
+	if code > 0 {
+		kv = append(kv, intKV("sip_final_code", int64(code)))
+	}
+	if quality.Known(a.PDD) {
+		kv = append(kv, floatKV("post_dial_delay_seconds", a.PDD))
+	}
+	if a.Answered && !quality.Known(r.BillSec) {
+		kv = append(kv, floatKV("billsec_seconds", a.Billsec))
+	}
+	g := a.Gateway
+	if g == "" {
+		g = outcome.NoGateway
+	}
+	return append(kv, strKV("gateway", g))
+}
+
+// q850 is the Q.850 code FreeSWITCH reports for a cause: the cause itself up to 127, else NORMAL_CLEARING
+// 16 (switch_channel_cause_q850, src/switch_channel.c:406-413).
+func q850(cause int) int {
+	if cause <= 127 {
+		return cause
+	}
+	return 16
+}
+
+func outcomeSummary(a *outcome.Attempt) string {
+	s := "; outcome " + a.Outcome.String()
+	if a.SIPCode > 0 && !a.Answered {
+		s += fmt.Sprintf(" (SIP %d)", a.SIPCode)
+	}
+	if a.Gateway != "" && a.Gateway != outcome.NoGateway {
+		s += " via " + a.Gateway
+	}
+	if quality.Known(a.PDD) {
+		s += fmt.Sprintf(", PDD %.3gs", a.PDD)
+	}
+	return s
 }
 
 func summary(r *quality.Record) string {

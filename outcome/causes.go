@@ -185,3 +185,16 @@ func sipSlotOf(code int) int {
 	}
 	return len(sipCodes) + code/100 - 2
 }
+
+// SIPLabels returns the class and code label values of a final response (an answered attempt without
+// one: 200), as voip_call_sip_final_responses_total has them; ok is false when there is no final response.
+func SIPLabels(code int, answered bool) (class, label string, ok bool) {
+	if answered && code == 0 {
+		code = 200
+	}
+	sl := sipSlotOf(code)
+	if sl < 0 {
+		return "", "", false
+	}
+	return sipClassLbl[sipSlotCls[sl]], sipSlotName[sl], true
+}

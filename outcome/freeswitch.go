@@ -32,12 +32,15 @@ func (t *Tracker) Handle(f quality.Fields) {
 			t.invalid[i]++
 		}
 	}
-	if id := x.v[fUniqueID]; id != "" && !t.finished.add(hash64(id)) {
+	id := x.v[fUniqueID]
+	if id != "" && !t.finished.add(hash64(id)) {
 		t.dups++
+		t.last.ok = false
 		t.mu.Unlock()
 		return
 	}
 	t.recordLocked(&a)
+	t.last.id, t.last.a, t.last.ok = hash64(id), a, id != ""
 	t.mu.Unlock()
 }
 

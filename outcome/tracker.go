@@ -73,6 +73,12 @@ type Tracker struct {
 
 	ast asteriskState
 
+	last struct { // the last counted FreeSWITCH hangup (LastAttempt)
+		id uint64
+		a  Attempt
+		ok bool
+	}
+
 	descOnce sync.Once
 	d        *descs
 }
@@ -195,10 +201,22 @@ func (t *Tracker) recordLocked(a *Attempt) {
 		s.dur.observe(DurationBuckets, a.Billsec)
 	}
 	t.recorded++
+	a.Gateway, a.Direction, a.Domain = k.gateway, k.direction, k.domain // bounded, owned copies
 	if t.opts.OnAttempt != nil {
-		a.Gateway, a.Direction, a.Domain = k.gateway, k.direction, k.domain // bounded, owned copies
 		t.opts.OnAttempt(a)
 	}
+}
+
+// LastAttempt returns the attempt of the last hangup Handle counted when it was the leg channelID's
+// (FreeSWITCH Unique-ID): for the consumer that runs after the tracker on the same event (the OTLP
+// log record of the leg). Its strings are the bounded label values.
+func (t *Tracker) LastAttempt(channelID string) (Attempt, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.last.ok || t.last.id != hash64(channelID) {
+		return Attempt{}, false
+	}
+	return t.last.a, true
 }
 
 // Snapshot is one aggregated series, for tests and the status page.

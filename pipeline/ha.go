@@ -13,6 +13,7 @@ import (
 	"github.com/voip-exporter/voip_exporter/config"
 	"github.com/voip-exporter/voip_exporter/ha"
 	"github.com/voip-exporter/voip_exporter/otlp"
+	"github.com/voip-exporter/voip_exporter/outcome"
 	"github.com/voip-exporter/voip_exporter/quality"
 	"github.com/voip-exporter/voip_exporter/source"
 	"github.com/voip-exporter/voip_exporter/store"
@@ -117,7 +118,7 @@ func (h *leaseHandler) Lost(_ *ha.Lease, reason string) {
 }
 
 // option adds the lease of one instance: fenced store, records through the stream, ownership-gated events.
-func (r *haRuntime) option(name string, o *fscollector.QualityOptions, p *otlp.Pipeline) fscollector.Option {
+func (r *haRuntime) option(name string, o *fscollector.QualityOptions, p *otlp.Pipeline, t *outcome.Tracker) fscollector.Option {
 	h := &leaseHandler{ready: make(chan struct{})}
 	r.mu.Lock()
 	if r.handlers == nil {
@@ -131,7 +132,7 @@ func (r *haRuntime) option(name string, o *fscollector.QualityOptions, p *otlp.P
 		rs.SetFence(l, func() { r.m.Fenced(l) }, queued)
 	}
 	if queued {
-		o.Exporter = &haSink{p: p, r: r, lease: l, instance: name}
+		o.Exporter = &haSink{p: p, r: r, lease: l, instance: name, outcomes: t}
 	}
 	return fscollector.WithOwnership(l, 3*r.ttl)
 }
@@ -153,6 +154,7 @@ type haSink struct {
 	r        *haRuntime
 	lease    *ha.Lease
 	instance string
+	outcomes *outcome.Tracker // nil: events.outcomes off
 }
 
 func (s *haSink) Sample(l *quality.Leg, lb quality.Labels, smp quality.Sample) {
@@ -164,7 +166,13 @@ func (s *haSink) Record(rec *quality.Record, lb quality.Labels) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	done := ha.Done{Key: s.r.redis.DoneKey(s.instance, rec.ChannelID), Agent: s.r.m.AgentID(), TTL: s.r.redis.Options().TTL}
-	queued, err := s.r.stream.Add(ctx, s.lease, done, rec.ID, otlp.LogRecord(rec, time.Now()))
+	var a *outcome.Attempt
+	if s.outcomes != nil {
+		if x, ok := s.outcomes.LastAttempt(rec.ChannelID); ok {
+			a = &x
+		}
+	}
+	queued, err := s.r.stream.Add(ctx, s.lease, done, rec.ID, otlp.LogRecordOutcome(rec, a, time.Now()))
 	switch {
 	case errors.Is(err, ha.ErrFenced):
 		s.r.m.Fenced(s.lease) // nothing written: the new owner replays the hangup and exports it

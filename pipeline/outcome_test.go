@@ -10,11 +10,16 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 
 	fscollector "github.com/voip-exporter/voip_exporter/collector/freeswitch"
+	"github.com/voip-exporter/voip_exporter/otlp/otlptest"
+	fssim "github.com/voip-exporter/voip_exporter/sim/freeswitch"
 )
 
 // replayESL is an Event Socket server that accepts any password, answers every command +OK (api: an
@@ -209,4 +214,77 @@ func TestOutcomesOff(t *testing.T) {
 	if p.quality.outcomeTracker("fs0") != nil {
 		t.Error("outcome tracker with events.outcomes: false")
 	}
+}
+
+// With OTLP on, a failed attempt without media gets its log record with the outcome, and the outcome
+// instruments reach the receiver: the simulator's busy attempt through gw-loop (sim/freeswitch/failures.go:
+// 486 → USER_BUSY, Q.850 17, sofia_glue.c:1854) with its 180 1.5 s after the INVITE.
+func TestOutcomeInOTLPRecords(t *testing.T) {
+	rec := &otlptest.Received{}
+	recv, err := otlptest.StartGRPC("127.0.0.1:0", rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recv.Stop()
+	sim := startSim(t)
+	cfg := parse(t, fmt.Sprintf("freeswitch:\n  - name: fs-otlp\n    address: %s\notlp:\n  endpoint: %s\n  insecure: true\n  metric_interval: 1s\n  queue:\n    dir: %s\n",
+		sim.Addr(), recv.Addr(), t.TempDir()))
+	p, err := New(cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	insts := build(t, p, cfg)
+	p.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go insts[0].Run(ctx)
+	waitFor(t, func() string {
+		if !insts[0].Client().Status().Connected {
+			return "not connected"
+		}
+		return ""
+	})
+	uuid := sim.StartCall(fssim.CallSpec{Failure: fssim.FailBusy, Gateway: "gw-loop", PDD: 1500 * time.Millisecond, Duration: 4 * time.Second})
+	var got map[string]any
+	waitFor(t, func() string {
+		for _, lr := range rec.Logs() {
+			a := logAttrs(lr)
+			if a["channel_id"] == uuid {
+				got = a
+				return ""
+			}
+		}
+		return "no log record of the failed attempt " + uuid
+	})
+	for k, want := range map[string]any{"call_outcome": "busy", "hangup_cause": "USER_BUSY", "hangup_cause_q850": int64(17),
+		"sip_final_code": int64(486), "gateway": "gw-loop", "post_dial_delay_seconds": 1.5} {
+		if got[k] != want {
+			t.Errorf("%s = %v (%T), want %v", k, got[k], got[k], want)
+		}
+	}
+	waitFor(t, func() string {
+		names := rec.MetricNames()
+		for _, n := range []string{"voip.call.attempts", "voip.call.failures", "voip.call.sip_final_responses", "voip.call.post_dial_delay"} {
+			if !names[n] {
+				return "no OTLP metric " + n
+			}
+		}
+		return ""
+	})
+}
+
+func logAttrs(lr *logspb.LogRecord) map[string]any {
+	out := map[string]any{}
+	for _, kv := range lr.GetAttributes() {
+		switch v := kv.GetValue().GetValue().(type) {
+		case *commonpb.AnyValue_StringValue:
+			out[kv.GetKey()] = v.StringValue
+		case *commonpb.AnyValue_DoubleValue:
+			out[kv.GetKey()] = v.DoubleValue
+		case *commonpb.AnyValue_IntValue:
+			out[kv.GetKey()] = v.IntValue
+		}
+	}
+	return out
 }

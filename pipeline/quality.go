@@ -90,15 +90,28 @@ func (q *qualityConsumer) freeswitch(name string) ([]fscollector.Option, error) 
 		}
 		o.Exporter = pipe
 	}
+	var tr *outcome.Tracker
 	if q.cfg.Events.OutcomesOn() {
 		// A second consumer of the same events: collected with the instance (server=), owner-only under HA.
-		t := outcome.New(outcome.Options{Source: "freeswitch", MaxDomains: q.cfg.Events.MaxDomains})
-		o.Consumers = append(o.Consumers, t)
+		oo := outcome.Options{Source: "freeswitch", MaxDomains: q.cfg.Events.MaxDomains}
+		if pipe != nil {
+			rec, err := pipe.Outcomes()
+			if err != nil {
+				o.Store.Close()
+				return nil, fmt.Errorf("freeswitch %s: otlp call outcomes: %w", name, err)
+			}
+			oo.OnAttempt = rec.Record // OTLP counters and histograms of the outcomes (otlp/outcome.go)
+		}
+		tr = outcome.New(oo)
+		if pipe != nil {
+			o.Exporter = &outcomeSink{p: pipe, t: tr} // the log records carry the outcome
+		}
+		o.Consumers = append(o.Consumers, tr)
 		q.mu.Lock()
 		if q.outcomes == nil {
 			q.outcomes = map[string]*outcome.Tracker{}
 		}
-		q.outcomes[name] = t
+		q.outcomes[name] = tr
 		q.mu.Unlock()
 	}
 	q.mu.Lock()
@@ -107,7 +120,7 @@ func (q *qualityConsumer) freeswitch(name string) ([]fscollector.Option, error) 
 	if q.ha == nil {
 		return []fscollector.Option{fscollector.WithQuality(o)}, nil
 	}
-	own := q.ha.option(name, &o, pipe) // before WithQuality copies o: fences the store, routes the records
+	own := q.ha.option(name, &o, pipe, tr) // before WithQuality copies o: fences the store, routes the records
 	return []fscollector.Option{own, fscollector.WithQuality(o)}, nil
 }
 
@@ -178,3 +191,24 @@ func (q *qualityConsumer) outcomeTracker(name string) *outcome.Tracker {
 	defer q.mu.Unlock()
 	return q.outcomes[name]
 }
+
+// outcomeSink is an instance's OTLP pipeline whose log records carry the leg's call outcome: the outcome
+// tracker handled the hangup just before the quality tracker made the record (fscollector dispatch order).
+type outcomeSink struct {
+	p *otlp.Pipeline
+	t *outcome.Tracker
+}
+
+func (s *outcomeSink) Sample(l *quality.Leg, lb quality.Labels, smp quality.Sample) {
+	s.p.Sample(l, lb, smp)
+}
+
+func (s *outcomeSink) Record(r *quality.Record, lb quality.Labels) {
+	if a, ok := s.t.LastAttempt(r.ChannelID); ok {
+		s.p.RecordOutcome(r, lb, &a)
+		return
+	}
+	s.p.Record(r, lb)
+}
+
+func (s *outcomeSink) Stats() otlp.Stats { return s.p.Stats() }

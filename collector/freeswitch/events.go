@@ -97,12 +97,13 @@ func newQualityPath(name string, o QualityOptions, logger *slog.Logger) *quality
 // the tracker copies what it keeps.
 func (q *qualityPath) onEvent(e *esl.Event) { q.handle(e) }
 
-// dispatch hands one event to the tracker and the other consumers.
+// dispatch hands one event to the other consumers, then the tracker (whose sinks may read what a
+// consumer made of the same event: the OTLP record's call outcome).
 func (q *qualityPath) dispatch(f quality.Fields) {
-	q.tracker.Handle(f)
 	for _, c := range q.consumers {
 		c.Handle(f)
 	}
+	q.tracker.Handle(f)
 }
 
 // onConnect learns the calls in progress after each (re)connect, so that an
