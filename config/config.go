@@ -26,6 +26,7 @@ type Config struct {
 	ViciDial   []ViciDial        `yaml:"vicidial"`
 	Fail2ban   []Fail2ban        `yaml:"fail2ban"`
 	RTPEngine  []RTPEngine       `yaml:"rtpengine"`
+	Recordings []Recordings      `yaml:"recordings"`
 	Modules    map[string]Module `yaml:"modules"`
 
 	// Call quality (event-driven FreeSWITCH path): see quality.go.

@@ -32,6 +32,7 @@ func (c *Config) applyDefaults() {
 	c.defaultsViciDial()
 	c.defaultsFail2ban()
 	c.defaultsRTPEngine()
+	c.defaultsRecordings()
 	c.defaultsQuality()
 	c.defaultsHA()
 	for k, m := range c.Modules {
@@ -62,6 +63,7 @@ func (c *Config) validate() error {
 	c.validateViciDial(bad)
 	c.validateFail2ban(bad)
 	c.validateRTPEngine(bad)
+	c.validateRecordings(bad)
 	c.validateQuality(bad)
 	c.validateHA(bad)
 	for name, m := range c.Modules {
