@@ -8,8 +8,8 @@ import "github.com/voip-exporter/voip_exporter/ha"
 // counts. Polled series are exported by every agent. Call before Run; only AMI mode with RTCP has any.
 func (i *Instance) SetLease(l *ha.Lease) { i.lease = l }
 
-// HasEvents reports whether the instance has an event-derived path (AMI mode with RTCP tracking).
-func (i *Instance) HasEvents() bool { return i.rtcp != nil }
+// HasEvents reports whether the instance has an event-derived path (AMI mode: RTCP and call outcomes).
+func (i *Instance) HasEvents() bool { return i.rtcp != nil || i.outcomes != nil }
 
 // owns reports whether this agent exports the event-derived series.
 func (i *Instance) owns() bool { return i.lease == nil || i.lease.Owned() }

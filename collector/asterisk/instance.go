@@ -12,6 +12,7 @@ import (
 	"github.com/voip-exporter/voip_exporter/ami"
 	"github.com/voip-exporter/voip_exporter/config"
 	"github.com/voip-exporter/voip_exporter/ha"
+	"github.com/voip-exporter/voip_exporter/outcome"
 	"github.com/voip-exporter/voip_exporter/source"
 )
 
@@ -47,9 +48,11 @@ type Instance struct {
 	client *ami.Client // AMI mode
 	cli    *CLI        // CLI mode
 	rtcp   *RTCPTracker
-	coll   *source.Collector[API]
-	log    *slog.Logger
-	lease  *ha.Lease // HA: the event-derived series come from the owner only (ha.go)
+	// outcomes: call outcomes per trunk from the AMI Dial/Hangup events (outcome.go); AMI mode only.
+	outcomes *outcome.Tracker
+	coll     *source.Collector[API]
+	log      *slog.Logger
+	lease    *ha.Lease // HA: the event-derived series come from the owner only (ha.go)
 }
 
 // NewInstance builds the instance; Run connects it (AMI mode).
@@ -77,6 +80,7 @@ func NewInstance(cfg config.Asterisk, scrapers []source.Scraper[API], logger *sl
 		if cfg.RTCPEnabled() {
 			i.rtcp = NewRTCPTracker()
 		}
+		i.outcomes = newOutcomes()
 		opts := ami.ClientOptions{
 			Address:       cfg.Address,
 			Username:      cfg.Username,
@@ -87,9 +91,7 @@ func NewInstance(cfg config.Asterisk, scrapers []source.Scraper[API], logger *sl
 			Logger:        logger,
 			OnConnect:     i.onConnect,
 		}
-		if i.rtcp != nil {
-			opts.OnEvent = i.rtcp.Handle
-		}
+		opts.OnEvent = i.onEvent
 		client, err := ami.NewClient(opts)
 		if err != nil {
 			return nil, fmt.Errorf("asterisk %s: %w", cfg.Name, err)
@@ -104,15 +106,20 @@ func NewInstance(cfg config.Asterisk, scrapers []source.Scraper[API], logger *sl
 // none). An account without the classes or the Filter action still works:
 // the RTCP figures are then missing, which one log line says.
 func (i *Instance) onConnect(ctx context.Context, c *ami.Conn) error {
-	if i.rtcp == nil {
+	if i.rtcp == nil && i.outcomes == nil {
 		return nil
 	}
-	i.rtcp.Reset()
-	if _, err := c.Action(ctx, "Events", ami.Header{Key: "EventMask", Value: "call,reporting"}); err != nil {
-		i.log.Warn("asterisk manager: cannot subscribe to RTCP events (the account needs read=call,reporting); no asterisk_rtcp_* metrics", "error", err.Error())
+	if i.rtcp != nil {
+		i.rtcp.Reset()
+	}
+	if i.outcomes != nil {
+		i.outcomes.ResetAsterisk()
+	}
+	if _, err := c.Action(ctx, "Events", ami.Header{Key: "EventMask", Value: eventMask}); err != nil {
+		i.log.Warn("asterisk manager: cannot subscribe to call events (the account needs read=call,reporting); no asterisk_rtcp_* or voip_call_* metrics", "error", err.Error())
 		return nil
 	}
-	for _, f := range []string{"Event: Hangup", "Event: RTCP"} {
+	for _, f := range append([]string{"Event: Hangup", "Event: RTCP"}, outcomeFilters...) {
 		if _, err := c.Action(ctx, "Filter", ami.Header{Key: "Operation", Value: "Add"}, ami.Header{Key: "Filter", Value: f}); err != nil {
 			i.log.Info("asterisk manager: the Filter action was refused (write=system); every call event will be read", "error", err.Error())
 			break
@@ -180,6 +187,7 @@ func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
 	if i.rtcp != nil && i.owns() {
 		collectRTCP(ch, i.rtcp, i.clockRates(ctx))
 	}
+	i.collectOutcomes(ch)
 	if i.lease != nil {
 		i.lease.Collect(ch, i.owns())
 	}
