@@ -39,8 +39,9 @@ func (t *Tracker) Handle(f quality.Fields) {
 		t.mu.Unlock()
 		return
 	}
-	t.recordLocked(&a)
+	// Recorded in place in t.last (LastAttempt): a pointer to a would make it escape (OnAttempt).
 	t.last.id, t.last.a, t.last.ok = hash64(id), a, id != ""
+	t.recordLocked(&t.last.a)
 	t.mu.Unlock()
 }
 

@@ -70,6 +70,7 @@ type Tracker struct {
 	recorded uint64
 	dups     uint64
 	finished *recentSet
+	recent   map[string]*recentRing // by gateway label (recent.go)
 
 	ast asteriskState
 
@@ -148,7 +149,7 @@ func New(o Options) *Tracker {
 		o.Source = "freeswitch"
 	}
 	t := &Tracker{opts: o, gateways: newLabelSet(o.MaxGateways), domains: newLabelSet(o.MaxDomains),
-		series: map[seriesKey]*series{}, finished: newRecentSet(recentFinished)}
+		series: map[seriesKey]*series{}, finished: newRecentSet(recentFinished), recent: map[string]*recentRing{}}
 	t.ast.init()
 	return t
 }
@@ -201,6 +202,7 @@ func (t *Tracker) recordLocked(a *Attempt) {
 		s.dur.observe(DurationBuckets, a.Billsec)
 	}
 	t.recorded++
+	t.recentAdd(k.gateway, a)
 	a.Gateway, a.Direction, a.Domain = k.gateway, k.direction, k.domain // bounded, owned copies
 	if t.opts.OnAttempt != nil {
 		t.opts.OnAttempt(a)

@@ -189,6 +189,11 @@ func TestOutcomesFromRealCalls(t *testing.T) {
 			t.Errorf("%s: answered %v of %v attempts, want 4 of 4 (ASR 1); all: %v", dir, ans, all, got)
 		}
 	}
+	// The status page's view: the 8 legs, all through no gateway, all answered, no failure cause.
+	if c := p.Carriers(); len(c) != 1 || c[0].Server != "fs-real" || c[0].Gateway != "none" || c[0].Attempts != 8 ||
+		c[0].Answered != 8 || c[0].ASR != 1 || c[0].TopCause != "" {
+		t.Errorf("carriers %+v, want fs-real none 8/8 ASR 1", c)
+	}
 	if h := mfs["voip_call_answered_duration_seconds"]; h == nil || len(h.GetMetric()) != 2 {
 		t.Errorf("answered-duration histograms: %v", h)
 	} else {

@@ -132,6 +132,15 @@ func (p *Pipeline) Calls() []web.CallView {
 	return p.quality.calls()
 }
 
+// Carriers lists per FreeSWITCH instance and gateway the call attempts of the last 15 minutes (attempts,
+// ASR, top failure cause), for the status page. Under HA a stand-by counts nothing, so lists nothing.
+func (p *Pipeline) Carriers() []web.CarrierView {
+	if p.quality == nil {
+		return nil
+	}
+	return p.quality.carriers()
+}
+
 // Agent is this agent's HA summary for /health (nil without HA).
 func (p *Pipeline) Agent() *web.AgentView {
 	g := p.currentHA()

@@ -212,3 +212,22 @@ func (s *outcomeSink) Record(r *quality.Record, lb quality.Labels) {
 }
 
 func (s *outcomeSink) Stats() otlp.Stats { return s.p.Stats() }
+
+// carriers lists per instance and gateway the call attempts of the last 15 minutes.
+func (q *qualityConsumer) carriers() []web.CarrierView {
+	q.mu.Lock()
+	names := make([]string, 0, len(q.outcomes))
+	trs := make([]*outcome.Tracker, 0, len(q.outcomes))
+	for n, t := range q.outcomes {
+		names, trs = append(names, n), append(trs, t)
+	}
+	q.mu.Unlock()
+	var out []web.CarrierView
+	for i, t := range trs {
+		for _, g := range t.Recent() {
+			out = append(out, web.CarrierView{Server: names[i], Source: "freeswitch", Gateway: g.Gateway, Attempts: g.Attempts,
+				Answered: g.Answered, ASR: g.ASR, TopCause: g.TopCause, TopCauseCount: g.TopCauseCount})
+		}
+	}
+	return out
+}

@@ -35,8 +35,10 @@ type Options struct {
 	// StatusPage serves the status page at "/": targets and live calls.
 	StatusPage bool
 	// Calls lists the live call legs for the status page (nil: none).
-	Calls  func() []CallView
-	Logger *slog.Logger
+	Calls func() []CallView
+	// Carriers lists per gateway the call attempts of the last 15 minutes (nil: none).
+	Carriers func() []CarrierView
+	Logger   *slog.Logger
 	// ModuleSource maps a /probe module name to the source it probes, so a
 	// configured instance can be found through a module named otherwise.
 	ModuleSource func(module string) string

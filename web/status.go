@@ -26,6 +26,29 @@ type CallView struct {
 	RTTSeconds    float64
 }
 
+// CarrierView is one gateway's (trunk's) call attempts of the last 15 minutes, for the status page.
+type CarrierView struct {
+	Server, Source, Gateway string
+	Attempts, Answered      uint64
+	ASR                     float64 // answered / attempts
+	TopCause                string  // the most frequent cause of the unanswered attempts, "" none
+	TopCauseCount           uint64
+}
+
+// maxCarriersShown bounds the carrier table (most attempts first).
+const maxCarriersShown = 100
+
+// asrKind colours an ASR as the Carriers row does (below 0.3 bad, below 0.5 fair).
+func asrKind(asr float64) string {
+	switch {
+	case asr < 0.3:
+		return "bad"
+	case asr < 0.5:
+		return "fair"
+	}
+	return "good"
+}
+
 // maxCallsShown bounds the live-call table (worst first).
 const maxCallsShown = 200
 
@@ -38,6 +61,7 @@ var statusTmpl = template.Must(template.New("status.html").Funcs(template.FuncMa
 	"ms":      func(s float64) string { return trimFloat(s*1000, 1) + " ms" },
 	"mos":     func(m float64) string { return mosText(m) },
 	"mosKind": mosKind,
+	"asrKind": asrKind,
 }).ParseFS(templatesFS, "templates/status.html"))
 
 type statusPage struct {
@@ -48,6 +72,7 @@ type statusPage struct {
 	Up, Down  int
 	Calls     []CallView
 	CallCount int
+	Carriers  []CarrierView
 	Refresh   int
 	Metrics   string // the metrics path
 }
@@ -85,6 +110,14 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 			calls = calls[:maxCallsShown]
 		}
 		page.Calls = calls
+	}
+	if s.opts.Carriers != nil {
+		c := s.opts.Carriers()
+		sort.SliceStable(c, func(i, j int) bool { return c[i].Attempts > c[j].Attempts })
+		if len(c) > maxCarriersShown {
+			c = c[:maxCarriersShown]
+		}
+		page.Carriers = c
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

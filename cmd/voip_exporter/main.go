@@ -116,7 +116,7 @@ func main() {
 		Instances: instances, Self: self, Probe: probeFunc(cfg, logger), Logger: logger,
 		ModuleSource:        func(m string) string { return cfg.Modules[m].Source },
 		MaxRequestsInFlight: *maxRequests, MetricsPath: *metricsPath,
-		StatusPage: true, Calls: pl.Calls, Agent: pl.Agent,
+		StatusPage: true, Calls: pl.Calls, Carriers: pl.Carriers, Agent: pl.Agent,
 	})
 	if err != nil {
 		fatal("web setup failed", "err", err)
