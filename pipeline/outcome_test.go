@@ -20,6 +20,7 @@ import (
 	fscollector "github.com/voip-exporter/voip_exporter/collector/freeswitch"
 	"github.com/voip-exporter/voip_exporter/otlp/otlptest"
 	fssim "github.com/voip-exporter/voip_exporter/sim/freeswitch"
+	"github.com/voip-exporter/voip_exporter/store/redistest"
 )
 
 // replayESL is an Event Socket server that accepts any password, answers every command +OK (api: an
@@ -292,4 +293,66 @@ func logAttrs(lr *logspb.LogRecord) map[string]any {
 		}
 	}
 	return out
+}
+
+// HA: two agents on one FreeSWITCH; only the lease owner counts and exports the outcomes, so a failed
+// attempt is counted once over both agents' metrics.
+func TestOutcomesOwnerOnly(t *testing.T) {
+	rs := redistest.Start(t)
+	sim := startSim(t)
+	yaml := func(agent string) string {
+		return fmt.Sprintf("freeswitch:\n  - name: pbx\n    address: %s\nstorage:\n  type: redis\n  redis:\n    address: %s\nha:\n  enabled: true\n  agent_id: %s\n  lease_ttl: 2s\n",
+			sim.Addr(), rs.Addr(), agent)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var insts []*fscollector.Instance
+	for _, agent := range []string{"agent-a", "agent-b"} {
+		cfg := parse(t, yaml(agent))
+		p, err := New(cfg, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close(context.Background())
+		in := build(t, p, cfg)
+		p.Start()
+		go in[0].Run(ctx)
+		insts = append(insts, in[0])
+	}
+	count := func() (total float64, exporters int) {
+		for _, in := range insts {
+			mf := gatherInstance(t, in)["voip_call_attempts_total"]
+			if mf == nil {
+				continue
+			}
+			exporters++
+			for _, m := range mf.GetMetric() {
+				total += m.GetCounter().GetValue()
+			}
+		}
+		return
+	}
+	// One owner, both connected (the stand-by keeps its connection for the hangups).
+	waitFor(t, func() string {
+		owners := 0
+		for _, in := range insts {
+			if !in.Client().Status().Connected {
+				return "an agent is not connected"
+			}
+			if h := in.Health(); h.HAState == "owner" {
+				owners++
+			}
+		}
+		if owners != 1 {
+			return fmt.Sprintf("%d owners, want 1", owners)
+		}
+		return ""
+	})
+	sim.StartCall(fssim.CallSpec{Failure: fssim.FailCongestion, Gateway: "gw-loop", Duration: time.Second})
+	waitFor(t, func() string {
+		if n, e := count(); n != 1 || e != 1 {
+			return fmt.Sprintf("%v attempts from %d agents, want 1 from the owner alone", n, e)
+		}
+		return ""
+	})
 }
