@@ -51,6 +51,9 @@ func TestDemo(t *testing.T) {
 		return ""
 	})
 	promtoolCheck(t, withOutcomes)
+	if _, page := e.get("/"); !strings.Contains(page, `data-gateway="carrier-b"`) {
+		t.Error("the status page has no carrier table with carrier-b")
+	}
 	checkMetricsDoc(t, withOutcomes, "../docs/metrics.md", "a scrape of the demo (`e2e/demo_test.go`)", demoDeterministic)
 }
 
