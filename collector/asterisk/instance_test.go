@@ -223,9 +223,11 @@ func TestInstanceAMI(t *testing.T) {
 			t.Errorf("collector failed: %s", l)
 		}
 	}
-	// One round trip per action or command, however many scrapers need it.
-	if rounds != 16 {
-		t.Errorf("%d round trips per scrape, want 16", rounds)
+	// One round trip per action or command, however many scrapers need it
+	// (17: DAHDIShowStatus, answered "Invalid/unknown command" by the lab
+	// without chan_dahdi, so no PRIShowSpans follows).
+	if rounds != 17 {
+		t.Errorf("%d round trips per scrape, want 17", rounds)
 	}
 	promtool(t, expo)
 }

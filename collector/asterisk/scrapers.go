@@ -29,6 +29,7 @@ func ScrapersWith(o Options) []source.Scraper[API] {
 		pjsipContactsScraper{},
 		pjsipRegistrationsScraper{},
 		confbridgeScraper{},
+		dahdiScraper{},
 		rtpScraper{},
 		phoneFleetScraper{exts: o.PhoneFleet},
 	}

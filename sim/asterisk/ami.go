@@ -84,6 +84,9 @@ func (s *Server) dispatch(ss *session, action, id string, req msg) (reply []msg,
 	if user == nil {
 		return []msg{errMsg(id, "Permission denied")}, true
 	}
+	if reply, ok := s.dahdiDispatch(la, id); ok { // chan_dahdi, when loaded (dahdi.go)
+		return reply, true
+	}
 	if !s.actionLoaded(la) {
 		return []msg{errMsg(id, "Invalid/unknown command: "+action+". Use Action: ListCommands to show available commands.")}, true
 	}

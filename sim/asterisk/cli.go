@@ -45,6 +45,9 @@ func (s *Server) cliLocked(cmd string, now time.Time, color bool) (string, bool)
 	lower := strings.ToLower(line)
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	if out, ok := s.dahdiCLI(lower); ok { // chan_dahdi, when loaded (dahdi.go)
+		return out, true
+	}
 	st := s.st
 	switch {
 	case lower == "core show version":
