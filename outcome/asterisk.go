@@ -27,18 +27,44 @@ import (
 // (counted in AsteriskStats.Untracked).
 const maxLiveLegs = 100000
 
+// astLeg is one followed dialled channel: its times as stamps (0: not yet), so that the table holds no
+// pointer for the GC to scan.
 type astLeg struct {
-	begin, progress, answer time.Time
+	begin, progress, answer stamp
 	status                  int8 // dial status (dsNone until DialEnd)
 }
 
+// stamp is a time in nanoseconds after the Asterisk path's epoch (its first event), plus one: > 0.
+type stamp int64
+
 type asteriskState struct {
 	legs      map[uint64]astLeg
+	epoch     time.Time
 	untracked uint64
 	ignored   uint64 // Cdr events of a followed or recorded channel
+	// scratch is the attempt being recorded (under the tracker's lock): recordLocked hands it to
+	// OnAttempt, so a local one would escape to the heap, one allocation per attempt.
+	scratch Attempt
 }
 
 func (s *asteriskState) init() { s.legs = make(map[uint64]astLeg) }
+
+// now stamps the tracker's clock (monotonic when the clock is time.Now).
+func (t *Tracker) now() stamp {
+	now := t.opts.Now()
+	if t.ast.epoch.IsZero() {
+		t.ast.epoch = now
+	}
+	return max(stamp(now.Sub(t.ast.epoch))+1, 1)
+}
+
+// since returns the seconds from a to b (0 when b is earlier).
+func since(a, b stamp) float64 {
+	if b < a {
+		return 0
+	}
+	return time.Duration(b - a).Seconds()
+}
 
 // Dial statuses (app_dial.c:585-610 documents them; dial.c:752-765 maps a hangup cause to one).
 const (
@@ -111,8 +137,12 @@ type astVals struct {
 	event, channel, dest, state, dialStatus, cause, techCause, disposition, billsec string
 }
 
+// fill reads the headers up to the last one the event needs (Newstate: 4 of about 16).
 func (x *astVals) fill(m *ami.Message) {
 	for i, n := 0, m.Len(); i < n; i++ {
+		if x.complete() {
+			return
+		}
 		k, v := m.Header(i)
 		switch len(k) {
 		case 5:
@@ -155,6 +185,20 @@ func (x *astVals) fill(m *ami.Message) {
 	}
 }
 
+// complete reports whether every header the event is read for is there (Hangup and Cdr: never, their
+// optional headers may come last).
+func (x *astVals) complete() bool {
+	switch x.event {
+	case "Newstate":
+		return x.channel != "" && x.state != ""
+	case "DialBegin":
+		return x.dest != ""
+	case "DialState", "DialEnd":
+		return x.dest != "" && x.dialStatus != ""
+	}
+	return false
+}
+
 // isCallEvent reports whether an event name is one HandleAMI reads.
 func isCallEvent(e string) bool {
 	switch e {
@@ -179,7 +223,6 @@ func (t *Tracker) HandleAMI(m *ami.Message) {
 	if !isCallEvent(x.event) {
 		return
 	}
-	now := t.opts.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch x.event {
@@ -195,13 +238,13 @@ func (t *Tracker) HandleAMI(m *ami.Message) {
 			t.ast.untracked++
 			return
 		}
-		t.ast.legs[k] = astLeg{begin: now}
+		t.ast.legs[k] = astLeg{begin: t.now()}
 	case "DialState":
 		// RINGING (app_dial.c:1548) and PROGRESS (app_dial.c:1620) of the dialled channel.
 		if x.dialStatus != "RINGING" && x.dialStatus != "PROGRESS" {
 			return
 		}
-		t.astProgress(x.dest, now)
+		t.astProgress(x.dest)
 	case "Newstate":
 		k := hash64(x.channel)
 		l, ok := t.ast.legs[k]
@@ -210,13 +253,15 @@ func (t *Tracker) HandleAMI(m *ami.Message) {
 		}
 		switch x.state {
 		case "5": // AST_STATE_RINGING (include/asterisk/channelstate.h:41)
-			if l.progress.IsZero() {
-				l.progress = now
+			if l.progress != 0 {
+				return
 			}
+			l.progress = t.now()
 		case "6": // AST_STATE_UP
-			if l.answer.IsZero() {
-				l.answer = now
+			if l.answer != 0 {
+				return
 			}
+			l.answer = t.now()
 		default:
 			return
 		}
@@ -228,8 +273,8 @@ func (t *Tracker) HandleAMI(m *ami.Message) {
 			return
 		}
 		l.status = dialStatus(x.dialStatus)
-		if l.status == dsAnswer && l.answer.IsZero() {
-			l.answer = now
+		if l.status == dsAnswer && l.answer == 0 {
+			l.answer = t.now()
 		}
 		t.ast.legs[k] = l
 	case "Hangup":
@@ -240,16 +285,16 @@ func (t *Tracker) HandleAMI(m *ami.Message) {
 		}
 		delete(t.ast.legs, k)
 		t.finished.add(k)
-		t.astRecord(&x, &l, now)
+		t.astRecord(&x, &l, t.now())
 	case "Cdr":
 		t.astCdr(&x)
 	}
 }
 
-func (t *Tracker) astProgress(ch string, now time.Time) {
+func (t *Tracker) astProgress(ch string) {
 	k := hash64(ch)
-	if l, ok := t.ast.legs[k]; ok && l.progress.IsZero() {
-		l.progress = now
+	if l, ok := t.ast.legs[k]; ok && l.progress == 0 {
+		l.progress = t.now()
 		t.ast.legs[k] = l
 	}
 }
@@ -277,8 +322,9 @@ func AsteriskTrunk(ch string) string {
 	return cleanToken(tech, maxGatewayBytes)
 }
 
-func (t *Tracker) astRecord(x *astVals, l *astLeg, now time.Time) {
-	a := Attempt{Gateway: AsteriskTrunk(x.channel), Direction: "outbound", Cause: -1, PDD: math.NaN()}
+func (t *Tracker) astRecord(x *astVals, l *astLeg, now stamp) {
+	a := &t.ast.scratch
+	*a = Attempt{Gateway: AsteriskTrunk(x.channel), Direction: "outbound", Cause: -1, PDD: math.NaN()}
 	if x.cause != "" {
 		if c, err := strconv.Atoi(x.cause); err == nil && c >= 0 && c <= 127 {
 			a.Cause = c
@@ -294,7 +340,7 @@ func (t *Tracker) astRecord(x *astVals, l *astLeg, now time.Time) {
 		}
 	}
 	ds := l.status
-	if ds == dsNone && !l.answer.IsZero() {
+	if ds == dsNone && l.answer != 0 {
 		ds = dsAnswer // no DialEnd seen (filtered or lost), but the channel was up
 	}
 	a.Outcome, a.decided = astOutcome(ds, a.Cause), true
@@ -303,26 +349,19 @@ func (t *Tracker) astRecord(x *astVals, l *astLeg, now time.Time) {
 	}
 	a.Answered = a.Outcome == Answered
 	p := l.progress
-	if p.IsZero() && a.Answered {
+	if p == 0 && a.Answered {
 		p = l.answer
 	}
-	if !p.IsZero() {
-		a.PDD = nonNeg(p.Sub(l.begin))
+	if p != 0 {
+		a.PDD = since(l.begin, p)
 	}
 	if a.Answered {
 		a.SIPCode = 0
-		if !l.answer.IsZero() {
-			a.Billsec = nonNeg(now.Sub(l.answer))
+		if l.answer != 0 {
+			a.Billsec = since(l.answer, now)
 		}
 	}
-	t.recordLocked(&a)
-}
-
-func nonNeg(d time.Duration) float64 {
-	if d < 0 {
-		return 0
-	}
-	return d.Seconds()
+	t.recordLocked(a)
 }
 
 // astCdr records a Cdr of a dialled channel the tracker did not follow. Disposition: cdr.c:1932-1958
@@ -340,7 +379,8 @@ func (t *Tracker) astCdr(x *astVals) {
 		t.ast.ignored++
 		return
 	}
-	a := Attempt{Gateway: AsteriskTrunk(x.dest), Direction: "outbound", Cause: -1, PDD: math.NaN(), decided: true}
+	a := &t.ast.scratch
+	*a = Attempt{Gateway: AsteriskTrunk(x.dest), Direction: "outbound", Cause: -1, PDD: math.NaN(), decided: true}
 	switch x.disposition {
 	case "ANSWERED":
 		a.Outcome, a.Answered = Answered, true
@@ -361,7 +401,7 @@ func (t *Tracker) astCdr(x *astVals) {
 		a.Outcome = Failed
 	}
 	t.finished.add(k)
-	t.recordLocked(&a)
+	t.recordLocked(a)
 }
 
 // AsteriskStats are the Asterisk path's own figures.
