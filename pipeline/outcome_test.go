@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,8 +18,10 @@ import (
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 
+	astcollector "github.com/voip-exporter/voip_exporter/collector/asterisk"
 	fscollector "github.com/voip-exporter/voip_exporter/collector/freeswitch"
 	"github.com/voip-exporter/voip_exporter/otlp/otlptest"
+	"github.com/voip-exporter/voip_exporter/outcome"
 	fssim "github.com/voip-exporter/voip_exporter/sim/freeswitch"
 	"github.com/voip-exporter/voip_exporter/store/redistest"
 )
@@ -355,4 +358,28 @@ func TestOutcomesOwnerOnly(t *testing.T) {
 		}
 		return ""
 	})
+}
+
+// The status page's carriers include an Asterisk instance's trunks (its outcome tracker, collector/asterisk).
+func TestCarriersIncludeAsteriskTrunks(t *testing.T) {
+	cfg := parse(t, "asterisk:\n  - name: pbx\n    address: 127.0.0.1:1\n    username: u\n    secret: s\n")
+	p, err := New(cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	ast, err := astcollector.NewInstance(cfg.Asterisk[0], nil, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ast.Outcomes() == nil {
+		t.Skip("this Asterisk mode tracks no outcomes")
+	}
+	p.Bind(ast)
+	ast.Outcomes().Record(&outcome.Attempt{Gateway: "trunk1", Direction: "outbound", Cause: outcome.CauseUserBusy, PDD: math.NaN()})
+	c := p.Carriers()
+	if len(c) != 1 || c[0].Server != "pbx" || c[0].Source != "asterisk" || c[0].Gateway != "trunk1" || c[0].Attempts != 1 ||
+		c[0].ASR != 0 || c[0].TopCause != "USER_BUSY" || c[0].TopCauseCount != 1 {
+		t.Errorf("carriers %+v, want pbx/asterisk trunk1: 1 attempt, ASR 0, USER_BUSY ×1", c)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	fscollector "github.com/voip-exporter/voip_exporter/collector/freeswitch"
 	"github.com/voip-exporter/voip_exporter/config"
 	"github.com/voip-exporter/voip_exporter/ha"
+	"github.com/voip-exporter/voip_exporter/outcome"
 	"github.com/voip-exporter/voip_exporter/source"
 	"github.com/voip-exporter/voip_exporter/store"
 	"github.com/voip-exporter/voip_exporter/web"
@@ -35,10 +36,11 @@ type Pipeline struct {
 	quality   *qualityConsumer // nil: no FreeSWITCH event path
 	consumers []consumer
 
-	mu      sync.Mutex
-	ha      *haRuntime // started by the first instance that needs it; nil without HA
-	started bool
-	closed  bool
+	mu          sync.Mutex
+	astOutcomes []namedTracker // the Asterisk instances' call-outcome trackers (status page)
+	ha          *haRuntime     // started by the first instance that needs it; nil without HA
+	started     bool
+	closed      bool
 }
 
 // New builds the pipeline the configuration asks for. Connections are lazy: an unreachable Redis or OTLP
@@ -79,6 +81,11 @@ func (p *Pipeline) FreeSWITCH(name string) ([]fscollector.Option, error) {
 // Bind hands a built instance to the pipeline: a FreeSWITCH instance to its lease and the live-call view,
 // an Asterisk instance with an event path (RTCP) to its lease. Other instances are ignored.
 func (p *Pipeline) Bind(inst source.Instance) {
+	if a, ok := inst.(*astcollector.Instance); ok && a.Outcomes() != nil {
+		p.mu.Lock()
+		p.astOutcomes = append(p.astOutcomes, namedTracker{a.Name(), a.Outcomes()}) // the status page's trunks
+		p.mu.Unlock()
+	}
 	if a, ok := inst.(*astcollector.Instance); ok && a.HasEvents() {
 		if g := p.haGroup(); g != nil {
 			// Lease names are per source: an Asterisk and a FreeSWITCH may share a name.
@@ -132,13 +139,35 @@ func (p *Pipeline) Calls() []web.CallView {
 	return p.quality.calls()
 }
 
-// Carriers lists per FreeSWITCH instance and gateway the call attempts of the last 15 minutes (attempts,
+// Carriers lists per FreeSWITCH instance and gateway (Asterisk instance and trunk) the call attempts of the last 15 minutes (attempts,
 // ASR, top failure cause), for the status page. Under HA a stand-by counts nothing, so lists nothing.
 func (p *Pipeline) Carriers() []web.CarrierView {
-	if p.quality == nil {
-		return nil
+	var out []web.CarrierView
+	if p.quality != nil {
+		out = p.quality.carriers()
 	}
-	return p.quality.carriers()
+	p.mu.Lock()
+	ast := append([]namedTracker(nil), p.astOutcomes...)
+	p.mu.Unlock()
+	for _, n := range ast {
+		out = append(out, recentViews(n.name, "asterisk", n.t)...)
+	}
+	return out
+}
+
+type namedTracker struct {
+	name string
+	t    *outcome.Tracker
+}
+
+// recentViews is a tracker's last 15 minutes per gateway or trunk.
+func recentViews(server, source string, t *outcome.Tracker) []web.CarrierView {
+	var out []web.CarrierView
+	for _, g := range t.Recent() {
+		out = append(out, web.CarrierView{Server: server, Source: source, Gateway: g.Gateway, Attempts: g.Attempts,
+			Answered: g.Answered, ASR: g.ASR, TopCause: g.TopCause, TopCauseCount: g.TopCauseCount})
+	}
+	return out
 }
 
 // Agent is this agent's HA summary for /health (nil without HA).

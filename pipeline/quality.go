@@ -224,10 +224,7 @@ func (q *qualityConsumer) carriers() []web.CarrierView {
 	q.mu.Unlock()
 	var out []web.CarrierView
 	for i, t := range trs {
-		for _, g := range t.Recent() {
-			out = append(out, web.CarrierView{Server: names[i], Source: "freeswitch", Gateway: g.Gateway, Attempts: g.Attempts,
-				Answered: g.Answered, ASR: g.ASR, TopCause: g.TopCause, TopCauseCount: g.TopCauseCount})
-		}
+		out = append(out, recentViews(names[i], "freeswitch", t)...)
 	}
 	return out
 }
