@@ -52,7 +52,8 @@ type Instance struct {
 	outcomes *outcome.Tracker
 	coll     *source.Collector[API]
 	log      *slog.Logger
-	lease    *ha.Lease // HA: the event-derived series come from the owner only (ha.go)
+	lease    *ha.Lease      // HA: the event-derived series come from the owner only (ha.go)
+	reloads  *reloadTracker // the last AMI Reload/FullyBooted events (reload.go); AMI mode only
 }
 
 // NewInstance builds the instance; Run connects it (AMI mode).
@@ -92,6 +93,8 @@ func NewInstance(cfg config.Asterisk, scrapers []source.Scraper[API], logger *sl
 			OnConnect:     i.onConnect,
 		}
 		opts.OnEvent = i.onEvent
+		i.reloads = newReloadTracker()
+		opts.OnEvent = withReloads(i.reloads, opts.OnEvent)
 		client, err := ami.NewClient(opts)
 		if err != nil {
 			return nil, fmt.Errorf("asterisk %s: %w", cfg.Name, err)
@@ -115,11 +118,11 @@ func (i *Instance) onConnect(ctx context.Context, c *ami.Conn) error {
 	if i.outcomes != nil {
 		i.outcomes.ResetAsterisk()
 	}
-	if _, err := c.Action(ctx, "Events", ami.Header{Key: "EventMask", Value: eventMask}); err != nil {
+	if _, err := c.Action(ctx, "Events", ami.Header{Key: "EventMask", Value: eventMask + "," + reloadEventMask}); err != nil {
 		i.log.Warn("asterisk manager: cannot subscribe to call events (the account needs read=call,reporting); no asterisk_rtcp_* or voip_call_* metrics", "error", err.Error())
 		return nil
 	}
-	for _, f := range append([]string{"Event: Hangup", "Event: RTCP"}, outcomeFilters...) {
+	for _, f := range append(append([]string{"Event: Hangup", "Event: RTCP"}, outcomeFilters...), reloadFilters...) {
 		if _, err := c.Action(ctx, "Filter", ami.Header{Key: "Operation", Value: "Add"}, ami.Header{Key: "Filter", Value: f}); err != nil {
 			i.log.Info("asterisk manager: the Filter action was refused (write=system); every call event will be read", "error", err.Error())
 			break
@@ -188,6 +191,7 @@ func (i *Instance) Collect(ctx context.Context, ch chan<- prometheus.Metric) {
 		collectRTCP(ch, i.rtcp, i.clockRates(ctx))
 	}
 	i.collectOutcomes(ch)
+	i.reloads.collect(ch)
 	if i.lease != nil {
 		i.lease.Collect(ch, i.owns())
 	}
