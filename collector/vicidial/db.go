@@ -41,6 +41,10 @@ type DB struct {
 	// ListInterval is how often list_penetration counts vicidial_list
 	// (config list_penetration_interval; 0 means the default, 5 min).
 	ListInterval time.Duration
+	// OneOff marks the handle of an ad-hoc /probe: it lives for one scrape,
+	// so the collectors that keep state between scrapes (list_penetration,
+	// queue_wait) report no data on it.
+	OneOff bool
 
 	mu           sync.Mutex
 	agentsFlight *agentsFlight // the vicidial_live_agents query running now, if any

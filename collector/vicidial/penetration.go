@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/voip-exporter/voip_exporter/source"
 )
 
 // penetrationQuery counts, per list, the leads and the leads dialled at
@@ -81,6 +83,9 @@ func (penetrationScraper) Help() string {
 func (penetrationScraper) Default() bool { return true }
 
 func (s penetrationScraper) Scrape(ctx context.Context, db *DB, ch chan<- prometheus.Metric) error {
+	if db.OneOff {
+		return source.NoData("list_penetration: counts in the background, so only on a configured instance")
+	}
 	p := db.penetration()
 	now := time.Now()
 	p.mu.Lock()

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/voip-exporter/voip_exporter/collector/vicidial/vicidialtest"
+	"github.com/voip-exporter/voip_exporter/config"
 	"github.com/voip-exporter/voip_exporter/source"
 )
 
@@ -101,5 +103,24 @@ func TestListPenetrationNoGrant(t *testing.T) {
 	s.wantAbsent(t, "vicidial_list_leads", "list_id", "101")
 	if len(s.series("vicidial_list_leads")) != 0 {
 		t.Errorf("series without a grant: %v", s.series("vicidial_list_leads"))
+	}
+}
+
+// An ad-hoc /probe lives for one scrape: the collectors that keep state
+// between scrapes report no data there (success, no series), and start no
+// background count on a pool that closes after the scrape.
+func TestStatefulCollectorsOnProbe(t *testing.T) {
+	reset(t)
+	run(t, `INSERT INTO vicidial_list (list_id, phone_number, called_count) VALUES (101, '5550001', 1)`)
+	m := config.Module{Source: "vicidial", Password: config.Secret(vicidialtest.Password), Timeout: 3 * time.Second}
+	p := NewProbe(vicidialtest.User+"@"+mdb.Addr()+"/asterisk", m, []source.Scraper[*DB]{penetrationScraper{}, queueWaitScraper{}}, nil)
+	defer p.Close()
+	for range 2 {
+		s := collect(t, p)
+		s.want(t, 1, "voip_exporter_scrape_collector_success", "source", "vicidial", "collector", "list_penetration")
+		s.want(t, 1, "voip_exporter_scrape_collector_success", "source", "vicidial", "collector", "queue_wait")
+		if len(s.series("vicidial_list_leads")) != 0 || len(s.series("vicidial_queue_wait_seconds")) != 0 {
+			t.Errorf("stateful series on a probe:\n%s", s.text)
+		}
 	}
 }

@@ -86,6 +86,7 @@ func NewProbe(target string, module config.Module, scrapers []source.Scraper[*DB
 				return nil, nil, nil, err
 			}
 			db := NewDB(pool, logger)
+			db.OneOff = true
 			stats := func(ch chan<- prometheus.Metric) { sendPoolStats(ch, db.SQL.Stats()) }
 			return db, func() { pool.Close() }, stats, nil
 		},

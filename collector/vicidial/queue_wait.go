@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/voip-exporter/voip_exporter/source"
 )
 
 // Inbound queue wait, from vicidial_closer_log.queue_seconds.
@@ -96,6 +98,9 @@ func (queueWaitScraper) Help() string {
 func (queueWaitScraper) Default() bool { return true }
 
 func (s queueWaitScraper) Scrape(ctx context.Context, db *DB, ch chan<- prometheus.Metric) error {
+	if db.OneOff {
+		return source.NoData("queue_wait: counts since the last scrape, so only on a configured instance")
+	}
 	w := db.queueWait()
 	w.mu.Lock()
 	defer w.mu.Unlock()
