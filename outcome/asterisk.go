@@ -146,39 +146,39 @@ func (x *astVals) fill(m *ami.Message) {
 		k, v := m.Header(i)
 		switch len(k) {
 		case 5:
-			if strings.EqualFold(k, "Event") && x.event == "" {
+			if (k == "Event" || strings.EqualFold(k, "Event")) && x.event == "" {
 				x.event = v
-			} else if strings.EqualFold(k, "Cause") && x.cause == "" {
+			} else if (k == "Cause" || strings.EqualFold(k, "Cause")) && x.cause == "" {
 				x.cause = v
 			}
 		case 7:
-			if strings.EqualFold(k, "Channel") && x.channel == "" {
+			if (k == "Channel" || strings.EqualFold(k, "Channel")) && x.channel == "" {
 				x.channel = v
 			}
 		case 9:
-			if strings.EqualFold(k, "TechCause") && x.techCause == "" {
+			if (k == "TechCause" || strings.EqualFold(k, "TechCause")) && x.techCause == "" {
 				x.techCause = v
 			}
 		case 10:
-			if strings.EqualFold(k, "DialStatus") && x.dialStatus == "" {
+			if (k == "DialStatus" || strings.EqualFold(k, "DialStatus")) && x.dialStatus == "" {
 				x.dialStatus = v
 			}
 		case 11:
-			if strings.EqualFold(k, "DestChannel") && x.dest == "" {
+			if (k == "DestChannel" || strings.EqualFold(k, "DestChannel")) && x.dest == "" {
 				x.dest = v
-			} else if strings.EqualFold(k, "Disposition") && x.disposition == "" {
+			} else if (k == "Disposition" || strings.EqualFold(k, "Disposition")) && x.disposition == "" {
 				x.disposition = v
 			}
 		case 12:
-			if strings.EqualFold(k, "ChannelState") && x.state == "" {
+			if (k == "ChannelState" || strings.EqualFold(k, "ChannelState")) && x.state == "" {
 				x.state = v
 			}
 		case 15:
-			if strings.EqualFold(k, "BillableSeconds") && x.billsec == "" {
+			if (k == "BillableSeconds" || strings.EqualFold(k, "BillableSeconds")) && x.billsec == "" {
 				x.billsec = v
 			}
 		case 18:
-			if strings.EqualFold(k, "DestinationChannel") && x.dest == "" {
+			if (k == "DestinationChannel" || strings.EqualFold(k, "DestinationChannel")) && x.dest == "" {
 				x.dest = v
 			}
 		}
@@ -215,7 +215,7 @@ func (t *Tracker) HandleAMI(m *ami.Message) {
 	if m == nil || m.Len() == 0 {
 		return
 	}
-	if k, v := m.Header(0); strings.EqualFold(k, "Event") && !isCallEvent(v) {
+	if k, v := m.Header(0); (k == "Event" || strings.EqualFold(k, "Event")) && !isCallEvent(v) {
 		return
 	}
 	var x astVals
@@ -285,7 +285,11 @@ func (t *Tracker) HandleAMI(m *ami.Message) {
 		}
 		delete(t.ast.legs, k)
 		t.finished.add(k)
-		t.astRecord(&x, &l, t.now())
+		var end stamp
+		if l.answer != 0 {
+			end = t.now() // the clock is read only when a duration needs it
+		}
+		t.astRecord(&x, &l, end)
 	case "Cdr":
 		t.astCdr(&x)
 	}

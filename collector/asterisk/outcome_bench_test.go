@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/voip-exporter/voip_exporter/ami"
 	"github.com/voip-exporter/voip_exporter/outcome"
@@ -65,10 +66,13 @@ func (g *amiBenchGen) write(buf *bytes.Buffer, evs []string, i int) {
 // each): 29,000 events (9,000 of them call events), 1,000 attempts. Slots cycle through 11,000 names,
 // so the rounds repeat. allocs/event counts every allocation of the timed rounds (the reader's
 // messages included): the two variants must be equal.
-func benchAMIPath(b *testing.B, withOutcome bool) {
-	const live, churn, slots = 10000, 1000, 11000
+const benchLive, benchChurn, benchSlots = 10000, 1000, 11000
+
+// benchRounds renders the rounds' streams and the warm-up that starts the first live calls.
+func benchRounds(b *testing.B) (warm []byte, rounds [][]byte) {
+	const live, churn, slots = benchLive, benchChurn, benchSlots
 	g := newAMIBenchGen(b)
-	rounds := make([][]byte, slots/churn)
+	rounds = make([][]byte, slots/churn)
 	for r := range rounds {
 		var buf bytes.Buffer
 		first := r * churn
@@ -81,35 +85,47 @@ func benchAMIPath(b *testing.B, withOutcome bool) {
 		}
 		rounds[r] = buf.Bytes()
 	}
+	var w bytes.Buffer
+	for k := range live {
+		g.write(&w, g.start, k)
+	}
+	return w.Bytes(), rounds
+}
+
+// feedAMI parses a stream and hands each event to the instance's event handler.
+func feedAMI(b *testing.B, inst *Instance, p []byte) int {
+	rd := ami.NewReader(bytes.NewReader(p), ami.ReaderOptions{})
+	n := 0
+	for {
+		m, err := rd.ReadMessage()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		inst.onEvent(m)
+		n++
+	}
+}
+
+func benchInstance(withOutcome bool) *Instance {
 	inst := &Instance{rtcp: NewRTCPTracker()}
 	if withOutcome {
 		inst.outcomes = outcome.New(outcome.Options{Source: "asterisk"})
 	}
-	// Warm up: start the first live calls.
-	var warm bytes.Buffer
-	for k := range live {
-		g.write(&warm, g.start, k)
-	}
-	feed := func(p []byte) int {
-		rd := ami.NewReader(bytes.NewReader(p), ami.ReaderOptions{})
-		n := 0
-		for {
-			m, err := rd.ReadMessage()
-			if err == io.EOF {
-				return n
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			inst.onEvent(m)
-			n++
-		}
-	}
-	feed(warm.Bytes())
+	return inst
+}
+
+func benchAMIPath(b *testing.B, withOutcome bool) {
+	const live = benchLive
+	warm, rounds := benchRounds(b)
+	inst := benchInstance(withOutcome)
+	feed := func(p []byte) int { return feedAMI(b, inst, p) }
+	feed(warm)
 	for _, r := range rounds { // one full cycle, so that every table is at its size
 		feed(r)
 	}
-	warm.Reset()
 	runtime.GC() // the set-up's garbage is not the path's
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
@@ -127,6 +143,44 @@ func benchAMIPath(b *testing.B, withOutcome bool) {
 			b.Fatalf("live legs %d, want %d", st.Live, live)
 		}
 	}
+}
+
+// BenchmarkAMIEventPathOverhead runs each round through both instances, alternating which goes first,
+// and reports the outcome path's added cost (of the sums, and of each side's fastest round): on a shared
+// machine the two sides of one ratio see about the same load.
+func BenchmarkAMIEventPathOverhead(b *testing.B) {
+	warm, rounds := benchRounds(b)
+	without, with := benchInstance(false), benchInstance(true)
+	for _, inst := range []*Instance{without, with} {
+		feedAMI(b, inst, warm)
+		for _, r := range rounds {
+			feedAMI(b, inst, r)
+		}
+	}
+	runtime.GC()
+	var tWithout, tWith time.Duration
+	minWithout, minWith := time.Duration(1<<62), time.Duration(1<<62)
+	b.ResetTimer()
+	for i := range b.N {
+		r := rounds[i%len(rounds)]
+		order := []*Instance{without, with}
+		if i%2 == 1 {
+			order = []*Instance{with, without}
+		}
+		for _, inst := range order {
+			t0 := time.Now()
+			feedAMI(b, inst, r)
+			d := time.Since(t0)
+			if inst == with {
+				tWith, minWith = tWith+d, min(minWith, d)
+			} else {
+				tWithout, minWithout = tWithout+d, min(minWithout, d)
+			}
+		}
+	}
+	// The sums see every preemption; the fastest round of each is the least disturbed figure.
+	b.ReportMetric(100*(tWith.Seconds()-tWithout.Seconds())/tWithout.Seconds(), "%added")
+	b.ReportMetric(100*(minWith.Seconds()-minWithout.Seconds())/minWithout.Seconds(), "%added_fastest")
 }
 
 func BenchmarkAMIEventPathWithoutOutcomes(b *testing.B) { benchAMIPath(b, false) }
