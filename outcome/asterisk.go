@@ -135,6 +135,7 @@ func astOutcome(ds int8, cause int) Outcome {
 // The headers an AMI call event is read for.
 type astVals struct {
 	event, channel, dest, state, dialStatus, cause, techCause, disposition, billsec string
+	hasEvent                                                                        bool
 }
 
 // fill reads the headers up to the last one the event needs (Newstate: 4 of about 16).
@@ -146,8 +147,8 @@ func (x *astVals) fill(m *ami.Message) {
 		k, v := m.Header(i)
 		switch len(k) {
 		case 5:
-			if (k == "Event" || strings.EqualFold(k, "Event")) && x.event == "" {
-				x.event = v
+			if (k == "Event" || strings.EqualFold(k, "Event")) && !x.hasEvent {
+				x.event, x.hasEvent = v, true // the first Event header, as ami.Message.Event
 			} else if (k == "Cause" || strings.EqualFold(k, "Cause")) && x.cause == "" {
 				x.cause = v
 			}
