@@ -333,3 +333,18 @@ func TestAsteriskOutcomeTable(t *testing.T) {
 		}
 	}
 }
+
+// After a reconnect (ResetAsterisk from OnConnect) the legs followed before are forgotten: their
+// remaining events may be lost, and a Hangup of one of them counts nothing.
+func TestAsteriskReset(t *testing.T) {
+	tr := New(Options{Source: "asterisk"})
+	tr.HandleAMI(amiEvent(t, "Event", "DialBegin", "Channel", "PJSIP/a-1", "DestChannel", "PJSIP/carrier-00000001"))
+	if a := tr.AsteriskStats(); a.Live != 1 {
+		t.Fatalf("live = %d, want 1", a.Live)
+	}
+	tr.ResetAsterisk()
+	tr.HandleAMI(amiEvent(t, "Event", "Hangup", "Channel", "PJSIP/carrier-00000001", "Cause", "17"))
+	if a, st := tr.AsteriskStats(), tr.Stats(); a.Live != 0 || st.Recorded != 0 {
+		t.Fatalf("live %d, recorded %d after reset; want 0, 0", a.Live, st.Recorded)
+	}
+}
