@@ -5,6 +5,7 @@ import (
 
 	"github.com/voip-exporter/voip_exporter/ami"
 	"github.com/voip-exporter/voip_exporter/outcome"
+	"github.com/voip-exporter/voip_exporter/source"
 )
 
 // Call outcomes (ASR/NER/ACD/PDD per trunk) in AMI mode: the AMI events of each dialled channel feed an
@@ -38,8 +39,25 @@ func (i *Instance) onEvent(m *ami.Message) {
 	}
 }
 
+var (
+	outcomeLiveDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "outcome", "asterisk_dials_in_progress"),
+		"Dialled channels (DialBegin seen, Hangup not yet) the call-outcome path follows.", nil, nil)
+	outcomeUntrackedDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "outcome", "asterisk_dials_untracked_total"),
+		"DialBegins not followed because the table of dialled channels was full (their attempts are not counted).", nil, nil)
+	outcomeCdrIgnoredDesc = prometheus.NewDesc(
+		prometheus.BuildFQName(source.SelfNamespace, "outcome", "asterisk_cdr_ignored_total"),
+		"Cdr events of a dialled channel already counted from its Dial and Hangup events.", nil, nil)
+)
+
 func (i *Instance) collectOutcomes(ch chan<- prometheus.Metric) {
-	if i.outcomes != nil && i.owns() {
-		i.outcomes.Collect(ch)
+	if i.outcomes == nil || !i.owns() {
+		return
 	}
+	i.outcomes.Collect(ch)
+	st := i.outcomes.AsteriskStats()
+	ch <- prometheus.MustNewConstMetric(outcomeLiveDesc, prometheus.GaugeValue, float64(st.Live))
+	ch <- prometheus.MustNewConstMetric(outcomeUntrackedDesc, prometheus.CounterValue, float64(st.Untracked))
+	ch <- prometheus.MustNewConstMetric(outcomeCdrIgnoredDesc, prometheus.CounterValue, float64(st.CdrIgnored))
 }

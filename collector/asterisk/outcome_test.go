@@ -85,6 +85,8 @@ func TestOutcomesEndToEnd(t *testing.T) {
 	if a := inst.Outcomes().AsteriskStats(); a.Live != 0 {
 		t.Errorf("live legs = %d, want 0", a.Live)
 	}
+	expect(t, expo, map[string]string{"voip_exporter_outcome_asterisk_dials_in_progress": "0",
+		"voip_exporter_outcome_asterisk_dials_untracked_total": "0", "voip_exporter_outcome_asterisk_cdr_ignored_total": "0"})
 }
 
 // waitSubscribed returns once the client follows dialled calls (its Events and Filter actions are
