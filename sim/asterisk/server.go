@@ -6,18 +6,19 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/voip-exporter/voip_exporter/sim/listener"
 )
 
 // Server is a simulated Asterisk: its state, its AMI listener and,
 // optionally, the control socket `asterisk -rx` talks to.
 type Server struct {
 	cfg Config
+	l   *listener.Listener // the AMI listener; its lock comes after mu
 
 	mu       sync.Mutex // guards everything below and the sessions' state
 	st       *state
 	fault    Fault
-	ln       net.Listener
-	addr     string
 	ctl      net.Listener
 	ctlPath  string
 	closed   bool
@@ -33,6 +34,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, fault: FaultNone, sessions: map[*session]struct{}{}}
+	s.l = listener.New(s.serveConn)
 	s.mu.Lock()
 	s.st = newState(cfg, s.now())
 	s.startLoopsLocked()
@@ -61,74 +63,40 @@ func (s *Server) startLoopsLocked() {
 
 // Start listens for AMI connections on addr (e.g. "127.0.0.1:0").
 func (s *Server) Start(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		ln.Close()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
 		return errors.New("asterisk sim: closed")
 	}
-	if s.ln != nil {
-		ln.Close()
-		return errors.New("asterisk sim: already listening")
-	}
-	s.ln, s.addr = ln, ln.Addr().String()
-	s.connWG.Add(1)
-	go s.acceptLoop(ln)
-	return nil
+	return s.l.Start("tcp", addr)
 }
 
-// Addr returns the AMI address ("host:port").
-func (s *Server) Addr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.addr
-}
+// Addr returns the AMI address ("host:port"), also while stopped.
+func (s *Server) Addr() string { return s.l.Addr() }
 
-// Stop stops listening and drops every AMI session, as if Asterisk had died
-// (calls and time go on). Resume listens again on the same address.
+// Stop stops listening (connections are refused) and drops every AMI
+// session, as if Asterisk had died or its host gone off the network. The
+// simulated calls and time go on: Resume brings the same Asterisk back,
+// Restart a fresh one.
 func (s *Server) Stop() {
-	s.mu.Lock()
-	ln := s.ln
-	s.ln = nil
-	s.dropSessionsLocked()
-	s.mu.Unlock()
-	if ln != nil {
-		ln.Close()
-	}
+	s.l.Stop()
+	s.DropSessions()
 }
 
-// Resume listens again on the address of Start after Stop.
-func (s *Server) Resume() error {
-	s.mu.Lock()
-	addr, ln := s.addr, s.ln
-	s.mu.Unlock()
-	if ln != nil {
-		return nil
-	}
-	if addr == "" {
-		return errors.New("asterisk sim: never started")
-	}
-	var err error
-	for range 50 {
-		if err = s.Start(addr); err == nil {
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return err
-}
+// Resume listens again on the address of Start after Stop, state kept (an
+// outage of the network, or of a paused process, ends).
+func (s *Server) Resume() error { return s.l.Restart() }
 
-// Restart simulates an Asterisk restart: sessions are dropped, calls vanish,
-// uptime and counters start again; the listeners stay.
-func (s *Server) Restart() {
+// Restart simulates an Asterisk restart: sessions are dropped, calls
+// vanish (a restarted Asterisk has no channels), uptime, reload time and
+// counters start again. After Stop it listens again on the same address;
+// while listening the listener stays (an instant restart).
+func (s *Server) Restart() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
-		return
+		s.mu.Unlock()
+		return errors.New("asterisk sim: closed")
 	}
 	s.dropSessionsLocked()
 	for _, c := range s.st.calls {
@@ -140,6 +108,8 @@ func (s *Server) Restart() {
 	cfg.StartedAt, cfg.ReloadedAt = time.Time{}, time.Time{}
 	s.st = newState(cfg, s.now())
 	s.startLoopsLocked()
+	s.mu.Unlock()
+	return s.l.Restart()
 }
 
 // DropSessions closes every AMI session without a word (the listener stays).
@@ -164,8 +134,8 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
-	ln, ctl := s.ln, s.ctl
-	s.ln, s.ctl = nil, nil
+	ctl := s.ctl
+	s.ctl = nil
 	s.dropSessionsLocked()
 	for _, c := range s.st.calls {
 		if c.timer != nil {
@@ -174,9 +144,7 @@ func (s *Server) Close() error {
 	}
 	s.epochCancel()
 	s.mu.Unlock()
-	if ln != nil {
-		ln.Close()
-	}
+	s.l.Close() // not under s.mu: it waits for serveConn, which takes s.mu
 	if ctl != nil {
 		ctl.Close()
 	}
@@ -192,26 +160,20 @@ func (s *Server) dropSessionsLocked() {
 	}
 }
 
-func (s *Server) acceptLoop(ln net.Listener) {
-	defer s.connWG.Done()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		if s.closed || s.ln != ln {
-			s.mu.Unlock()
-			c.Close()
-			continue
-		}
-		sess := newSession(s, c)
-		s.sessions[sess] = struct{}{}
-		s.connWG.Add(2)
+// serveConn starts an AMI session on a connection the listener accepted.
+func (s *Server) serveConn(c net.Conn) {
+	s.mu.Lock()
+	if s.closed {
 		s.mu.Unlock()
-		go sess.writeLoop()
-		go sess.readLoop()
+		c.Close()
+		return
 	}
+	sess := newSession(s, c)
+	s.sessions[sess] = struct{}{}
+	s.connWG.Add(2)
+	s.mu.Unlock()
+	go sess.writeLoop()
+	go sess.readLoop()
 }
 
 func (s *Server) removeSession(sess *session) {

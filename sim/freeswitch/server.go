@@ -9,17 +9,18 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/voip-exporter/voip_exporter/sim/listener"
 )
 
 // Server is a simulated FreeSWITCH with its Event Socket listener.
 type Server struct {
 	cfg Config
+	l   *listener.Listener // the Event Socket listener; its lock comes after mu
 
 	mu       sync.Mutex // guards everything below, including sessions' subscription state
 	password string
 	fault    Fault
-	ln       net.Listener
-	addr     string
 	closed   bool
 	sessions map[*session]struct{}
 	rng      *rand.Rand
@@ -57,6 +58,7 @@ func New(cfg Config) *Server {
 		sessions: map[*session]struct{}{},
 		rng:      rand.New(rand.NewSource(seed)),
 	}
+	s.l = listener.New(s.serveConn)
 	s.mu.Lock()
 	s.resetLocked()
 	s.mu.Unlock()
@@ -109,81 +111,53 @@ func (s *Server) resetLocked() {
 
 // Start listens on addr (e.g. "127.0.0.1:0") and serves connections.
 func (s *Server) Start(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		ln.Close()
-		return errors.New("freeswitch: server closed")
-	}
-	if s.ln != nil {
-		ln.Close()
-		return errors.New("freeswitch: already listening")
-	}
-	s.ln = ln
-	s.addr = ln.Addr().String()
-	s.connWG.Add(1)
-	go s.acceptLoop(ln)
-	return nil
-}
-
-// Addr returns the listening address ("host:port").
-func (s *Server) Addr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.addr
-}
-
-// Stop stops listening (connections to the port are refused) and drops every client, as if
-// FreeSWITCH had died; simulated calls and time go on. Resume listens again on the same address.
-func (s *Server) Stop() {
-	s.mu.Lock()
-	ln := s.ln
-	s.ln = nil
-	s.dropSessionsLocked()
-	s.mu.Unlock()
-	if ln != nil {
-		ln.Close()
-	}
-}
-
-// Resume listens again on the address of Start after Stop.
-func (s *Server) Resume() error {
-	s.mu.Lock()
-	addr, closed, ln := s.addr, s.closed, s.ln
+	closed := s.closed
 	s.mu.Unlock()
 	if closed {
 		return errors.New("freeswitch: server closed")
 	}
-	if ln != nil {
-		return nil
-	}
-	if addr == "" {
-		return errors.New("freeswitch: never started")
-	}
-	var err error
-	for i := 0; i < 50; i++ { // the port may linger briefly after Stop
-		if err = s.Start(addr); err == nil {
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return err
+	return s.l.Start("tcp", addr)
 }
 
-// Restart simulates a FreeSWITCH restart: every client is dropped, calls vanish, uptime,
-// Core-UUID, Event-Sequence and counters start again; the listener stays on its address.
-func (s *Server) Restart() {
+// Addr returns the listening address ("host:port"), also while stopped.
+func (s *Server) Addr() string { return s.l.Addr() }
+
+// Stop stops listening (connections to the port are refused) and drops every client, as if
+// FreeSWITCH had died or its host gone off the network; simulated calls and time go on.
+// Resume brings the same FreeSWITCH back, Restart a fresh one.
+func (s *Server) Stop() {
+	s.l.Stop()
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.dropSessionsLocked()
+	s.mu.Unlock()
+}
+
+// Resume listens again on the address of Start after Stop, state kept (calls, Core-UUID,
+// Event-Sequence: an outage of the network, or of a paused process, ends).
+func (s *Server) Resume() error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return errors.New("freeswitch: server closed")
+	}
+	return s.l.Restart()
+}
+
+// Restart simulates a FreeSWITCH restart: every client is dropped, calls vanish (a restarted
+// FreeSWITCH has no channels), uptime, Core-UUID, Event-Sequence and counters start again.
+// After Stop it listens again on the same address; while listening the listener stays.
+func (s *Server) Restart() error {
+	s.mu.Lock()
 	if s.closed {
-		return
+		s.mu.Unlock()
+		return errors.New("freeswitch: server closed")
 	}
 	s.dropSessionsLocked()
 	s.resetLocked()
+	s.mu.Unlock()
+	return s.l.Restart()
 }
 
 // Close stops the server and all its goroutines.
@@ -194,17 +168,13 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
-	ln := s.ln
-	s.ln = nil
 	s.dropSessionsLocked()
 	for _, c := range s.calls {
 		c.stopTimers()
 	}
 	s.epochCancel()
 	s.mu.Unlock()
-	if ln != nil {
-		ln.Close()
-	}
+	s.l.Close() // not under s.mu: it waits for serveConn, which takes s.mu
 	s.wg.Wait()
 	s.connWG.Wait()
 	return nil
@@ -217,30 +187,20 @@ func (s *Server) dropSessionsLocked() {
 	}
 }
 
-func (s *Server) acceptLoop(ln net.Listener) {
-	defer s.connWG.Done()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			return
-		}
-		s.mu.Lock()
-		if s.closed || s.ln != ln {
-			s.mu.Unlock()
-			c.Close()
-			continue
-		}
-		sess := newSession(s, c)
-		s.sessions[sess] = struct{}{}
-		s.connWG.Add(2)
+// serveConn starts an Event Socket session on a connection the listener accepted.
+func (s *Server) serveConn(c net.Conn) {
+	s.mu.Lock()
+	if s.closed {
 		s.mu.Unlock()
-		go sess.writeLoop()
-		go sess.readLoop()
+		c.Close()
+		return
 	}
+	sess := newSession(s, c)
+	s.sessions[sess] = struct{}{}
+	s.connWG.Add(2)
+	s.mu.Unlock()
+	go sess.writeLoop()
+	go sess.readLoop()
 }
 
 func (s *Server) removeSession(sess *session) {
