@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/voip-exporter/voip_exporter/binrpc"
+	"github.com/voip-exporter/voip_exporter/sim/listener"
 )
 
 // maxRequest bounds a request body (Kamailio's ctl buffer is 1 KiB by default).
@@ -25,17 +25,16 @@ type Server struct {
 	stall bool // accept and read, never answer (a hung Kamailio)
 	calls map[string]int
 
-	lmu       sync.Mutex
-	listeners []net.Listener
-	packets   []net.PacketConn
-	conns     map[net.Conn]struct{}
-	wg        sync.WaitGroup
+	lmu       sync.Mutex // guards the fields below; before each listener's own lock
+	listeners []*listener.Listener
+	packets   []*packetListener
+	wg        sync.WaitGroup // connection and datagram goroutines
 	closed    bool
 }
 
 // New returns a server reporting st (use Captured() for the real capture).
 func New(st State) *Server {
-	return &Server{st: st.Clone(), calls: map[string]int{}, conns: map[net.Conn]struct{}{}}
+	return &Server{st: st.Clone(), calls: map[string]int{}}
 }
 
 // Update changes the state under the server's lock.
@@ -81,41 +80,83 @@ func (s *Server) Listen(network, address string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		s.packets = append(s.packets, pc)
+		s.packets = append(s.packets, &packetListener{pc: pc, addr: pc.LocalAddr().String()})
 		s.wg.Add(1)
 		go s.servePackets(pc)
 		return "udp:" + pc.LocalAddr().String(), nil
-	case "unix":
-		_ = os.Remove(address)
-		fallthrough
-	case "tcp":
-		l, err := net.Listen(network, address)
-		if err != nil {
+	case "unix", "tcp":
+		l := listener.New(s.serveConn)
+		if err := l.Start(network, address); err != nil {
 			return "", err
 		}
 		s.listeners = append(s.listeners, l)
-		s.wg.Add(1)
-		go s.accept(l)
-		return network + ":" + l.Addr().String(), nil
+		return network + ":" + l.Addr(), nil
 	}
 	return "", fmt.Errorf("sim: unknown network %q", network)
+}
+
+// Stop closes every listener (dials are refused, datagrams go unanswered)
+// and every open connection, as if Kamailio had died. Restart listens
+// again on the same addresses.
+func (s *Server) Stop() {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	for _, l := range s.listeners {
+		l.Stop()
+	}
+	for _, p := range s.packets {
+		if p.pc != nil {
+			_ = p.pc.Close()
+			p.pc = nil
+		}
+	}
+}
+
+// Restart listens again on every address of Listen after Stop (a no-op on
+// those still listening). The State is kept: it is what the test set, and
+// a restarted Kamailio reads the same configuration; use Update to model
+// counters that start again.
+func (s *Server) Restart() error {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if s.closed {
+		return errors.New("sim: server closed")
+	}
+	for _, l := range s.listeners {
+		if err := l.Restart(); err != nil {
+			return err
+		}
+	}
+	for _, p := range s.packets {
+		if p.pc != nil {
+			continue
+		}
+		pc, err := net.ListenPacket("udp", p.addr)
+		if err != nil {
+			return err
+		}
+		p.pc = pc
+		s.wg.Add(1)
+		go s.servePackets(pc)
+	}
+	return nil
 }
 
 // Close stops every listener and connection and waits for them.
 func (s *Server) Close() error {
 	s.lmu.Lock()
 	s.closed = true
-	for _, l := range s.listeners {
-		_ = l.Close()
-	}
-	for _, p := range s.packets {
-		_ = p.Close()
-	}
-	for c := range s.conns {
-		_ = c.Close()
-	}
+	listeners, packets := s.listeners, s.packets
 	s.listeners, s.packets = nil, nil
 	s.lmu.Unlock()
+	for _, l := range listeners {
+		_ = l.Close()
+	}
+	for _, p := range packets {
+		if p.pc != nil {
+			_ = p.pc.Close()
+		}
+	}
 	s.wg.Wait()
 	return nil
 }
@@ -125,36 +166,25 @@ func (s *Server) Close() error {
 func (s *Server) DropConnections() {
 	s.lmu.Lock()
 	defer s.lmu.Unlock()
-	for c := range s.conns {
-		_ = c.Close()
+	for _, l := range s.listeners {
+		l.DropConns()
 	}
 }
 
-func (s *Server) accept(l net.Listener) {
-	defer s.wg.Done()
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		s.lmu.Lock()
-		if s.closed {
-			s.lmu.Unlock()
-			_ = c.Close()
-			return
-		}
-		s.conns[c] = struct{}{}
-		s.wg.Add(1)
-		s.lmu.Unlock()
-		go func() {
-			defer s.wg.Done()
-			s.serveStream(c)
-			s.lmu.Lock()
-			delete(s.conns, c)
-			s.lmu.Unlock()
-			_ = c.Close()
-		}()
-	}
+// serveConn serves a stream connection a listener accepted.
+func (s *Server) serveConn(c net.Conn) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.serveStream(c)
+		_ = c.Close()
+	}()
+}
+
+// packetListener is a UDP ctl socket; pc is nil while stopped.
+type packetListener struct {
+	pc   net.PacketConn
+	addr string
 }
 
 // serveStream answers the requests of one stream connection in order, as
