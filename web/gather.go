@@ -27,6 +27,7 @@ const hardStopGrace = 500 * time.Millisecond
 type boundCollector struct {
 	ctx  context.Context
 	inst source.Instance
+	lab  *labeler // adds the server label
 	log  func(msg string, args ...any)
 }
 
@@ -51,7 +52,7 @@ func (b boundCollector) Collect(ch chan<- prometheus.Metric) {
 			if !ok {
 				return
 			}
-			ch <- m
+			ch <- b.lab.metric(m)
 		case <-hard.C:
 			b.log("instance collection overran its deadline; abandoning it",
 				"source", b.inst.Source(), "server", b.inst.Name())
@@ -92,8 +93,7 @@ func instanceTimeout(ctx context.Context, own time.Duration) time.Duration {
 func (s *Server) registryFor(ctx context.Context, insts []source.Instance, labelName func(source.Instance) string) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	for _, inst := range insts {
-		wrapped := prometheus.WrapRegistererWith(prometheus.Labels{ServerLabel: labelName(inst)}, reg)
-		wrapped.MustRegister(boundCollector{ctx: ctx, inst: inst, log: s.opts.Logger.Error})
+		reg.MustRegister(boundCollector{ctx: ctx, inst: inst, lab: labelerFor(labelName(inst)), log: s.opts.Logger.Error})
 	}
 	return reg
 }
