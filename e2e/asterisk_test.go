@@ -41,6 +41,19 @@ func buildFakeAsterisk(t *testing.T) string {
 // nothing: /metrics (promtool), /probe, /health.
 func TestAsteriskEndToEnd(t *testing.T) {
 	pbx := startAsteriskSim(t)
+	// chan_dahdi loaded with two PRI spans, the second in red alarm (DAHDIShowStatus fields of
+	// chan_dahdi.c:17317-17343; PRIShowSpans of sig_pri.c:7543-7575)
+	pbx.SetDAHDI(&simast.DAHDI{
+		Spans: []simast.DAHDISpan{
+			{Span: 1, Description: "T4XXP (PCI) Card 0 Span 1", Alarms: "OK", Framing: "ESF", Coding: "B8ZS", LBO: "0 db (CSU)/0-133 feet (DSX-1)"},
+			{Span: 2, Description: "T4XXP (PCI) Card 0 Span 2", Alarms: "RED", IRQMisses: 3, BPViol: 17, CRC4: 5, Framing: "ESF", Coding: "B8ZS", LBO: "0 db (CSU)/0-133 feet (DSX-1)"},
+		},
+		PRI: true,
+		DChannels: []simast.PRIDChannel{
+			{Span: 1, DChannel: 24, Order: "Primary", Active: true, Up: true},
+			{Span: 2, DChannel: 48, Order: "Primary", Active: true, InAlarm: true},
+		},
+	})
 	for _, err := range []error{
 		asteriskErr(pbx.StartCall(simast.CallSpec{From: "1031", To: "1032"})),
 		asteriskErr(pbx.StartConference("SIP", "1033", "8000", 0)),
@@ -100,6 +113,15 @@ modules:
 		}
 		return ""
 	})
+	// a reload of res_pjsip.so that fails: Reload event Status 3 (AST_MODULE_RELOAD_ERROR, loader.c:59-84)
+	pbx.ReloadModule("res_pjsip.so", 3)
+	waitFor(t, 15*time.Second, func() string {
+		_, body := e.get("/metrics")
+		if sample(body, `asterisk_reload_last_success{module="res_pjsip.so",server="pbx"}`) != "0" {
+			return "no failed reload yet"
+		}
+		return ""
+	})
 	code, body := e.get("/metrics")
 	if code != 200 {
 		t.Fatalf("/metrics = %d", code)
@@ -111,6 +133,9 @@ modules:
 		`asterisk_up{server="badsecret"}`:                                                         "0",
 		`asterisk_up{server="refused"}`:                                                           "0",
 		`asterisk_active_calls{server="pbx"}`:                                                     "3",
+		`asterisk_dahdi_span_up{server="pbx",span="1"}`:                                           "1", // Alarms OK
+		`asterisk_dahdi_span_up{server="pbx",span="2"}`:                                           "0", // Alarms RED
+		`asterisk_reload_results_total{result="error",server="pbx"}`:                              "1",
 		`asterisk_active_calls{server="pbx-cli"}`:                                                 "1",
 		`asterisk_sip_peer_up{peer="carrier2",server="pbx"}`:                                      "0",
 		`asterisk_sip_peer_up{peer="carrier1",server="pbx-cli"}`:                                  "1",

@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +69,15 @@ func TestViciDialEndToEnd(t *testing.T) {
 	db := startMariaDB(t)
 	f2b := startFail2ban(t)
 	refused := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	// list 101: called_count 0, 2, 1 → 3 leads, 2 called, penetration 2/3
+	if err := db.Exec(`INSERT INTO vicidial_list (list_id, phone_number, called_count) VALUES
+		(101, '5550001', 0), (101, '5550002', 2), (101, '5550003', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	recDir := t.TempDir() // a monitor spool with one 1000-byte recording
+	if err := os.WriteFile(filepath.Join(recDir, "20261205-120000_3125550201-all.wav"), make([]byte, 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cfg := fmt.Sprintf(`global:
   timeout: 3s
 vicidial:
@@ -88,10 +99,13 @@ fail2ban:
   - name: f2b
     socket: %s
     client: %s
+recordings:
+  - name: vici1
+    directories: [%s]
 modules:
   vicidial:
     password: ${VICI_PW}
-`, db.Port, vicidialtest.User, vicidialtest.User, db.Addr(), vicidialtest.User, refused, db.Port, f2b.Socket, f2b.Client)
+`, db.Port, vicidialtest.User, vicidialtest.User, db.Addr(), vicidialtest.User, refused, db.Port, f2b.Socket, f2b.Client, recDir)
 	t.Setenv("VICI_PW", vicidialtest.Password)
 	e := startExporter(t, cfg, "http")
 
@@ -105,10 +119,26 @@ modules:
 		}
 		return ""
 	})
+	// the queue wait histogram counts rows past the high-water mark the first scrape set (closecallid 7)
+	if err := db.Exec(`INSERT INTO vicidial_closer_log (closecallid, lead_id, campaign_id, call_date, start_epoch, end_epoch,
+		length_in_sec, status, phone_number, user, queue_seconds, term_reason, uniqueid) VALUES
+		(8, 2008, 'SUPPORT', NOW(), UNIX_TIMESTAMP() - 60, UNIX_TIMESTAMP(), 48, 'SALE', '3125550208', 'agent002', 12, 'CALLER', '1700002008.8')`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, func() string {
+		_, body = e.get("/metrics")
+		for _, s := range []string{`vicidial_queue_wait_seconds_count{ingroup="SUPPORT",server="vici1"}`,
+			`vicidial_list_penetration_ratio{list_id="101",server="vici1"}`, `recordings_files{directory="` + recDir + `",server="vici1"}`} {
+			if sample(body, s) == "" {
+				return s + " missing"
+			}
+		}
+		return ""
+	})
 	promtoolCheck(t, body)
 	checkMetricsDoc(t, body, "../docs/metrics-vicidial.md", "a scrape of a real MariaDB holding ViciDial's schema (`e2e/vicidial_test.go`)",
 		func(n string) bool {
-			return strings.HasPrefix(n, "vicidial_") || strings.HasPrefix(n, "voip_exporter_sql_")
+			return strings.HasPrefix(n, "vicidial_") || strings.HasPrefix(n, "voip_exporter_sql_") || strings.HasPrefix(n, "recordings_")
 		})
 	for series, want := range map[string]string{
 		`vicidial_up{server="vici-down"}`:                                                            "0",
@@ -124,11 +154,15 @@ modules:
 		`vicidial_agent_pause_code{agent="ag\"7\\x\n",pause_code="B\"\\\n",server="vici1"}`:          "1",
 		`vicidial_agents_paused_by_code{pause_code="LUNCH",server="vici1"}`:                          "1",
 		`vicidial_queue_depth{ingroup="SUPPORT",server="vici1"}`:                                     "2",
+		`vicidial_queue_wait_seconds_count{ingroup="SUPPORT",server="vici1"}`:                        "1",  // closecallid 8
+		`vicidial_queue_wait_seconds_sum{ingroup="SUPPORT",server="vici1"}`:                          "12", // its queue_seconds
+		`vicidial_list_leads_called{list_id="101",server="vici1"}`:                                   "2",
+		`recordings_bytes{directory="` + recDir + `",server="vici1"}`:                                "1000",
 		`vicidial_calls_waiting{server="vici1"}`:                                                     "3",
 		`vicidial_calls_in_ivr{server="vici1"}`:                                                      "1",
 		`vicidial_campaign_drop_ratio{campaign="SALES",server="vici1"}`:                              "0.03",
 		`vicidial_campaign_drops_today{campaign="SALES",server="vici1"}`:                             "6",
-		`vicidial_recordings_missing{direction="inbound",server="vici1"}`:                            "1",
+		`vicidial_recordings_missing{direction="inbound",server="vici1"}`:                            "2", // seed.sql's one, and closecallid 8 (inserted above, no recording_log row)
 		`vicidial_recordings_missing{direction="outbound",server="vici1"}`:                           "2",
 		`vicidial_agents_logged_in{server="vici-dsn"}`:                                               "11",
 		`fail2ban_jails{server="f2b"}`:                                                               "3",
