@@ -84,6 +84,7 @@ func asteriskViciDial() Dashboard {
 				{Title: "In call", Kind: Stat, Width: 8, Queries: []Query{{Expr: "sum(asterisk_phone_fleet_incall" + sel + ")"}}},
 				{Title: "Phones", Kind: Stat, Width: 8, Queries: []Query{{Expr: "sum(asterisk_phone_fleet_phones" + sel + ")"}}},
 			}},
+			carriersRow("asterisk"), // outcome.go: trunks of AMI Dial events
 			operationsRow(sel),
 			{Title: "Security", Panels: []Panel{
 				{Title: "Active fail2ban bans", Kind: TimeSeries, Width: 12, Queries: []Query{
